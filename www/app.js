@@ -1,0 +1,650 @@
+// The demo page: signs in with pkce-wasm and shows the five steps of the flow.
+// It uses the package only through its public entry point, as an app would.
+import init, { PkceClient, PkceError } from "pkce-wasm";
+
+// Keys of this page's own sessionStorage entries. The package keeps its pending
+// logins under "pkce-wasm.tx.<state>"; these names stay clear of that prefix.
+const PROVIDER_KEY = "pkce-demo.provider";
+const STEP1_KEY = "pkce-demo.authorize-request";
+const TX_PREFIX = "pkce-wasm.tx.";
+const CALLBACK_PATH = "/callback";
+
+const $ = (id) => document.getElementById(id);
+const redirectUri = `${location.origin}${CALLBACK_PATH}`;
+
+let localConfig = null; // from /demo-config.json, when the local servers run
+let config = null; // the provider in use
+let client = null;
+let tokens = null; // in memory only
+
+// ---------------------------------------------------------------- rendering
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+/** A definition list; values may be strings or nodes; `[label, value, note?]`. */
+function kv(rows, className = "kv") {
+  return el(
+    "dl",
+    { class: className },
+    rows
+      .filter(Boolean)
+      .map(([k, v, note]) => [
+        el("dt", {}, k),
+        el("dd", {}, v instanceof Node ? v : el("code", {}, String(v)), note ? el("span", { class: "note" }, note) : null),
+      ]),
+  );
+}
+
+function pre(value, className = "json") {
+  return el("pre", { class: className }, typeof value === "string" ? value : JSON.stringify(value, null, 2));
+}
+
+function setStep(n, status, ...content) {
+  const step = $(`step-${n}`);
+  step.dataset.status = status;
+  step.querySelector(".badge").textContent =
+    { pending: "", working: "in progress", done: "done", error: "failed", skipped: "skipped" }[status] ?? "";
+  const data = $(`step-${n}-data`);
+  if (content.length) data.replaceChildren(...content.flat().filter(Boolean));
+}
+
+function resetSteps() {
+  for (let n = 1; n <= 5; n++) setStep(n, "pending", []);
+  $(`step-1-data`).replaceChildren();
+  for (let n = 2; n <= 5; n++) $(`step-${n}-data`).replaceChildren();
+  hideError();
+  setApiButtons(false);
+}
+
+function setStatus(text, state) {
+  $("status").textContent = text;
+  if (state) document.body.dataset.state = state;
+}
+
+function showError(err, step) {
+  const box = $("error");
+  const isPkce = err instanceof PkceError || err?.name === "PkceError";
+  box.classList.remove("hidden");
+  box.querySelector(".tag").textContent = isPkce ? "PkceError" : err?.name || "Error";
+  $("error-code").textContent = isPkce ? err.code : "unexpected";
+  $("error-message").textContent = err?.message ?? String(err);
+  const details = [];
+  for (const k of ["error", "errorDescription", "status", "errorUri", "field"]) {
+    if (isPkce && err[k] !== undefined) details.push([k, err[k]]);
+  }
+  $("error-details").replaceChildren(...kv(details, "kv compact").childNodes);
+  box.dataset.code = isPkce ? err.code : "unexpected";
+  if (step) {
+    setStep(step, "error", el("p", { class: "step-error" }, `${isPkce ? err.code : "error"}: ${err?.message ?? err}`));
+  }
+  setStatus(isPkce ? `Failed: ${err.code}` : "Failed", "error");
+}
+
+function hideError() {
+  $("error").classList.add("hidden");
+  delete $("error").dataset.code;
+}
+
+// ------------------------------------------------------------------ secrets
+
+/** First characters, an ellipsis and the length: enough to recognise a value, not to use it. */
+function mask(value) {
+  if (typeof value !== "string") return String(value);
+  if (value.length <= 12) return `${"•".repeat(value.length)} (${value.length} chars)`;
+  return `${value.slice(0, 6)}… (${value.length} chars)`;
+}
+
+function hiddenLength(value) {
+  return `•••••••• (hidden, ${value.length} characters)`;
+}
+
+function base64UrlDecode(part) {
+  const b64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(Math.ceil(part.length / 4) * 4, "=");
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  return new TextDecoder().decode(bytes);
+}
+
+/** Header and claims of a JWT, or null when the value is not one (an opaque token). */
+function decodeJwt(token) {
+  const parts = typeof token === "string" ? token.split(".") : [];
+  if (parts.length !== 3) return null;
+  try {
+    return { header: JSON.parse(base64UrlDecode(parts[0])), claims: JSON.parse(base64UrlDecode(parts[1])) };
+  } catch {
+    return null;
+  }
+}
+
+function formatTime(ms) {
+  const d = new Date(ms);
+  const secs = Math.round((ms - Date.now()) / 1000);
+  const rel = secs >= 0 ? `in ${secs} s` : `${-secs} s ago`;
+  return `${d.toLocaleTimeString()} (${rel})`;
+}
+
+function annotateClaims(claims) {
+  const out = { ...claims };
+  for (const k of ["exp", "iat", "nbf", "auth_time"]) {
+    if (typeof out[k] === "number") out[k] = `${out[k]}  // ${new Date(out[k] * 1000).toLocaleString()}`;
+  }
+  return out;
+}
+
+function pendingTransactions() {
+  const keys = [];
+  try {
+    for (let i = 0; i < sessionStorage.length; i++) {
+      const k = sessionStorage.key(i);
+      if (k?.startsWith(TX_PREFIX)) keys.push(k);
+    }
+  } catch {
+    // storage disabled: the package reports storage_unavailable on its own
+  }
+  return keys;
+}
+
+function showTransactions() {
+  const n = pendingTransactions().length;
+  $("tx-info").textContent = `Pending logins in sessionStorage: ${n}`;
+  $("tx-info").dataset.count = String(n);
+}
+
+// ---------------------------------------------------------- configuration
+
+async function loadLocalConfig() {
+  try {
+    const res = await fetch("/demo-config.json", { cache: "no-store" });
+    if (res.ok) localConfig = await res.json();
+  } catch {
+    // served without the local servers: only a configured provider can be used
+  }
+}
+
+const FIELDS = ["issuer", "authorizationEndpoint", "tokenEndpoint", "clientId", "scope", "audience", "resource", "apiUrl"];
+const QUERY_NAMES = {
+  issuer: "issuer",
+  authorizationEndpoint: "authorization_endpoint",
+  tokenEndpoint: "token_endpoint",
+  clientId: "client_id",
+  scope: "scope",
+  audience: "audience",
+  resource: "resource",
+  apiUrl: "api_url",
+};
+
+function auth0Config(domain) {
+  const host = domain.trim().replace(/^https?:\/\//, "").replace(/\/+$/, "");
+  return {
+    issuer: `https://${host}/`,
+    authorizationEndpoint: `https://${host}/authorize`,
+    tokenEndpoint: `https://${host}/oauth/token`,
+  };
+}
+
+/**
+ * Query parameters on a normal (non-callback) load configure a real provider:
+ *   ?auth0_domain=TENANT.auth0.com&client_id=…&audience=…
+ *   ?issuer=…&authorization_endpoint=…&token_endpoint=…&client_id=…&scope=…&resource=…&api_url=…
+ *   ?provider=local   (forget it, back to the local provider)
+ * They are saved in sessionStorage and removed from the address bar.
+ */
+function applyQueryConfig() {
+  const q = new URLSearchParams(location.search);
+  if (location.pathname === CALLBACK_PATH || ![...q.keys()].length) return;
+  if (q.get("provider") === "local") {
+    sessionStorage.removeItem(PROVIDER_KEY);
+  } else {
+    const c = {};
+    if (q.get("auth0_domain")) Object.assign(c, auth0Config(q.get("auth0_domain")), { name: "Auth0" });
+    for (const f of FIELDS) if (q.get(QUERY_NAMES[f])) c[f] = q.get(QUERY_NAMES[f]);
+    if (c.authorizationEndpoint && c.tokenEndpoint && c.clientId) {
+      sessionStorage.setItem(PROVIDER_KEY, JSON.stringify(c));
+    }
+  }
+  history.replaceState(null, "", location.pathname);
+}
+
+function storedProvider() {
+  try {
+    const raw = sessionStorage.getItem(PROVIDER_KEY);
+    return raw ? JSON.parse(raw) : null;
+  } catch {
+    return null;
+  }
+}
+
+function chooseConfig() {
+  const custom = storedProvider();
+  if (custom) {
+    return { name: custom.name || hostOf(custom.authorizationEndpoint), custom: true, scope: "openid profile email offline_access", ...custom };
+  }
+  return localConfig ? { ...localConfig, custom: false } : null;
+}
+
+function hostOf(url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function renderProvider() {
+  $("register-callback").textContent = redirectUri;
+  $("register-origin").textContent = location.origin;
+  $("use-local").classList.toggle("hidden", !(config?.custom && localConfig));
+  if (!config) {
+    $("provider-name").textContent = "No provider configured: the local servers are not running here. Use another provider.";
+    $("provider-summary").replaceChildren();
+    return;
+  }
+  $("provider-name").textContent = config.custom ? `${config.name} (configured in this tab)` : config.name;
+  $("provider-summary").replaceChildren(
+    ...kv(
+      [
+        config.issuer && ["issuer", config.issuer],
+        ["client_id", config.clientId],
+        ["redirect_uri", redirectUri],
+        ["scope", config.scope || "(none)"],
+        config.audience && ["audience", config.audience],
+        config.resource && ["resource", config.resource],
+        ["API", config.apiUrl || "(none: step 5 is skipped)"],
+      ],
+      "kv compact",
+    ).childNodes,
+  );
+}
+
+function fillForm(c) {
+  const form = $("provider-form");
+  for (const f of FIELDS) form.elements[f].value = c?.[f] ?? "";
+}
+
+function readForm() {
+  const form = $("provider-form");
+  const c = {};
+  for (const f of FIELDS) {
+    const v = form.elements[f].value.trim();
+    if (v) c[f] = v;
+  }
+  if (form.elements.auth0Domain.value.trim()) c.name = "Auth0";
+  return c;
+}
+
+function toggleForm(open) {
+  $("provider-form").classList.toggle("hidden", !open);
+  $("edit-provider").setAttribute("aria-expanded", String(open));
+  $("form-error").classList.add("hidden");
+  if (open) fillForm(config?.custom ? config : null);
+}
+
+// ------------------------------------------------------------- the client
+
+/**
+ * The `fetch` option: the package calls it for the token request (step 3).
+ * It records what is sent — the verifier only as its length — and then
+ * hands the request unchanged to the browser's fetch.
+ */
+function recordingFetch(input, init = {}) {
+  return (async () => {
+    const isRequest = typeof Request !== "undefined" && input instanceof Request;
+    const url = isRequest ? input.url : String(input);
+    const method = (init.method ?? (isRequest ? input.method : "GET")).toUpperCase();
+    const headers = new Headers(init.headers ?? (isRequest ? input.headers : undefined));
+    let bodyText = null;
+    if (typeof init.body === "string") bodyText = init.body;
+    else if (init.body instanceof URLSearchParams) bodyText = init.body.toString();
+    else if (isRequest && init.body === undefined) bodyText = await input.clone().text();
+
+    const params = bodyText === null ? [] : [...new URLSearchParams(bodyText)];
+    const shown = params.map(([k, v]) => {
+      if (k === "code_verifier") return [k, hiddenLength(v), "its SHA-256 must equal step 1's code_challenge"];
+      if (k === "code" || k === "refresh_token") return [k, mask(v)];
+      return [k, v];
+    });
+    const request = el(
+      "div",
+      { class: "http" },
+      el("p", { class: "http-line" }, el("span", { class: "method" }, method), " ", el("code", {}, url)),
+      kv(headers.get("content-type") ? [["Content-Type", headers.get("content-type")]] : [], "kv compact"),
+      el("p", { class: "sub" }, "Form body"),
+      kv(shown),
+      init.redirect ? el("p", { class: "note" }, `redirect: "${init.redirect}" (a back-channel request never follows redirects)`) : null,
+    );
+    setStep(3, "working", request);
+    setStatus("Exchanging the code for tokens…", "working");
+    let response;
+    try {
+      response = await fetch(input, init);
+    } catch (err) {
+      setStep(3, "error", request, el("p", { class: "step-error" }, `The request failed: ${err.message}`));
+      throw err;
+    }
+    setStep(
+      3,
+      response.ok ? "done" : "error",
+      request,
+      el("p", { class: "http-line" }, "→ ", el("span", { class: `status-code s${String(response.status)[0]}xx` }, String(response.status)), ` ${response.statusText || ""}`),
+    );
+    return response;
+  })();
+}
+
+function makeClient(c) {
+  const options = {
+    authorizationEndpoint: c.authorizationEndpoint,
+    tokenEndpoint: c.tokenEndpoint,
+    clientId: c.clientId,
+    redirectUri,
+    fetch: recordingFetch,
+  };
+  if (c.issuer) options.issuer = c.issuer;
+  if (c.scope) options.scope = c.scope;
+  if (c.audience) options.audience = c.audience;
+  if (c.resource) options.extraAuthParams = { resource: c.resource };
+  return new PkceClient(options);
+}
+
+// ------------------------------------------------------------------ steps
+
+function renderAuthorizeRequest(url) {
+  const u = new URL(url);
+  const p = u.searchParams;
+  const rows = [];
+  for (const [k, v] of p) {
+    let note;
+    if (k === "code_challenge") note = `${v.length} characters: BASE64URL(SHA-256(code_verifier))`;
+    if (k === "code_challenge_method") note = "S256, the only method this package sends";
+    if (k === "state") note = "random; must come back unchanged";
+    if (k === "nonce") note = "random; must come back inside the ID token";
+    rows.push([k, v, note]);
+  }
+  return [
+    el("p", { class: "http-line" }, el("span", { class: "method" }, "GET"), " ", el("code", {}, `${u.origin}${u.pathname}`)),
+    kv(rows),
+    el("p", { class: "note" }, "No code_verifier here: it stays in this tab until step 3."),
+  ];
+}
+
+function renderCallback(href) {
+  const u = new URL(href);
+  const p = u.searchParams;
+  const saved = loadStep1();
+  const sentState = saved ? new URL(saved).searchParams.get("state") : null;
+  const rows = [];
+  for (const [k, v] of p) {
+    if (k === "code") rows.push([k, mask(v), "one-time, short-lived; worthless without the verifier"]);
+    else if (k === "state") rows.push([k, v, sentState === null ? undefined : sentState === v ? "matches step 1" : "does NOT match step 1"]);
+    else if (k === "iss") rows.push([k, v, config?.issuer ? (v === config.issuer ? "matches the issuer (RFC 9207)" : "differs from the issuer") : undefined]);
+    else rows.push([k, v]);
+  }
+  return [el("p", { class: "http-line" }, el("span", { class: "method" }, "GET"), " ", el("code", {}, `${u.origin}${u.pathname}`)), kv(rows)];
+}
+
+function tokenBlock(title, token) {
+  const jwt = decodeJwt(token);
+  return el(
+    "div",
+    { class: "token" },
+    el("h3", {}, title),
+    kv([["value", mask(token), jwt ? "a JWT: header.claims.signature" : "opaque to the client"]]),
+    jwt
+      ? el(
+          "div",
+          { class: "jwt" },
+          el("div", {}, el("p", { class: "sub" }, "header"), pre(jwt.header)),
+          el("div", {}, el("p", { class: "sub" }, "claims (decoded, not verified)"), pre(annotateClaims(jwt.claims))),
+        )
+      : null,
+  );
+}
+
+function renderTokens(t) {
+  const rows = [
+    ["token_type", t.tokenType],
+    t.expiresAt !== undefined && t.expiresAt !== null && ["expires", formatTime(t.expiresAt), `expiresAt = ${t.expiresAt} (ms since epoch)`],
+    t.scope && ["scope", t.scope],
+    ["refresh_token", t.refreshToken ? el("code", { id: "refresh-token" }, mask(t.refreshToken)) : "(none issued)", t.refreshToken ? "kept to get new access tokens without a new login" : undefined],
+    t.appState !== undefined && t.appState !== null && ["appState", JSON.stringify(t.appState), "given to login(), returned untouched"],
+  ];
+  return [
+    kv(rows),
+    tokenBlock("Access token", t.accessToken),
+    t.idToken ? tokenBlock("ID token", t.idToken) : null,
+  ];
+}
+
+async function callApi(mode = "token") {
+  if (!config?.apiUrl) {
+    setStep(5, "skipped", el("p", {}, "No API URL configured for this provider."));
+    return;
+  }
+  let authorization;
+  let shown;
+  if (mode === "token") {
+    authorization = `Bearer ${tokens.accessToken}`;
+    shown = `Bearer ${mask(tokens.accessToken)}`;
+  } else if (mode === "forged") {
+    authorization = `Bearer ${forge(tokens.accessToken)}`;
+    shown = "Bearer <the access token with its claims changed, same signature>";
+  } else {
+    shown = "(no Authorization header)";
+  }
+  const request = [
+    el("p", { class: "http-line" }, el("span", { class: "method" }, "GET"), " ", el("code", {}, config.apiUrl)),
+    kv([["Authorization", shown]], "kv compact"),
+  ];
+  setStep(5, "working", request);
+  let res;
+  let body;
+  try {
+    res = await fetch(config.apiUrl, { headers: authorization ? { Authorization: authorization } : {}, cache: "no-store" });
+    const text = await res.text();
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = text;
+    }
+  } catch (err) {
+    setStep(5, "error", request, el("p", { class: "step-error" }, `The request failed (network or CORS): ${err.message}`));
+    return;
+  }
+  const challenge = res.headers.get("www-authenticate");
+  const answer = el(
+    "div",
+    { class: "api-answer", id: `api-answer-${mode}`, "data-status": String(res.status) },
+    el("p", { class: "http-line" }, "→ ", el("span", { class: `status-code s${String(res.status)[0]}xx` }, String(res.status)), ` ${res.statusText || ""}`),
+    challenge ? kv([["WWW-Authenticate", challenge]], "kv compact") : null,
+    pre(body),
+  );
+  const user = res.ok && body && typeof body === "object" ? body.preferred_username ?? body.sub ?? body.name : null;
+  setStep(
+    5,
+    mode === "token" ? (res.ok ? "done" : "error") : "done",
+    request,
+    answer,
+    user ? el("p", { class: "user" }, "Signed in as ", el("strong", { id: "api-user" }, String(user))) : null,
+  );
+  if (mode === "token") setStatus(res.ok ? `Done: the API answered ${res.status}.` : `The API answered ${res.status}.`, res.ok ? "done" : "error");
+}
+
+/** The real token with one claim changed: the signature no longer matches. */
+function forge(token) {
+  const parts = token.split(".");
+  const jwt = decodeJwt(token);
+  if (!jwt) return `${token}x`;
+  const claims = { ...jwt.claims, sub: "mallory" };
+  const b64 = btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(claims))));
+  parts[1] = b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return parts.join(".");
+}
+
+function setApiButtons(enabled) {
+  for (const id of ["api-call", "api-no-token", "api-garbage"]) $(id).disabled = !enabled || !config?.apiUrl;
+}
+
+function saveStep1(url) {
+  sessionStorage.setItem(STEP1_KEY, url);
+}
+
+function loadStep1() {
+  return sessionStorage.getItem(STEP1_KEY);
+}
+
+// ------------------------------------------------------------------- flow
+
+async function login() {
+  resetSteps();
+  $("login").disabled = true;
+  setStatus("Preparing the authorization request…", "working");
+  try {
+    // The URL is built first (instead of client.login()) so step 1 can show it;
+    // login() does the same and then calls location.assign itself.
+    const url = await client.authorizeUrl({ appState: { returnTo: "/", startedAt: new Date().toISOString() } });
+    saveStep1(url);
+    setStep(1, "done", renderAuthorizeRequest(url));
+    showTransactions();
+    setStatus("Redirecting to the provider…", "redirecting");
+    location.assign(url);
+  } catch (err) {
+    showError(err, 1);
+    $("login").disabled = false;
+  }
+}
+
+async function handleCallback() {
+  const href = location.href;
+  const saved = loadStep1();
+  if (saved) setStep(1, "done", renderAuthorizeRequest(saved));
+  setStep(2, "working", renderCallback(href));
+  setStatus("Validating the callback…", "working");
+  try {
+    tokens = await client.handleCallback(href);
+  } catch (err) {
+    const step = { token_error: 4, invalid_token_response: 4, network_error: 3, storage_unavailable: 2 }[err?.code] ?? (err?.code ? 2 : 4);
+    if (step > 2) setStep(2, "done");
+    showError(err, step);
+    // The package leaves the address bar alone on failure; the code is spent or
+    // unusable either way, so it should not stay in the history.
+    history.replaceState(null, "", CALLBACK_PATH);
+    showTransactions();
+    return;
+  } finally {
+    sessionStorage.removeItem(STEP1_KEY);
+  }
+  setStep(2, "done");
+  setStep(4, "done", renderTokens(tokens));
+  showTransactions();
+  setApiButtons(true);
+  await callApi("token");
+}
+
+async function main() {
+  applyQueryConfig();
+  await loadLocalConfig();
+  config = chooseConfig();
+  renderProvider();
+  showTransactions();
+
+  $("edit-provider").addEventListener("click", () => toggleForm($("provider-form").classList.contains("hidden")));
+  $("cancel-edit").addEventListener("click", () => toggleForm(false));
+  $("use-local").addEventListener("click", () => {
+    sessionStorage.removeItem(PROVIDER_KEY);
+    location.assign("/");
+  });
+  $("fill-auth0").addEventListener("click", () => {
+    const form = $("provider-form");
+    const domain = form.elements.auth0Domain.value.trim();
+    if (!domain) return;
+    const c = auth0Config(domain);
+    for (const [k, v] of Object.entries(c)) form.elements[k].value = v;
+    if (!form.elements.scope.value) form.elements.scope.value = "openid profile email offline_access";
+    if (!form.elements.apiUrl.value) form.elements.apiUrl.value = `https://${hostOf(c.tokenEndpoint)}/userinfo`;
+  });
+  $("discover").addEventListener("click", discover);
+  $("provider-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const c = readForm();
+    try {
+      makeClient(c); // the package validates the configuration
+    } catch (err) {
+      $("form-error").textContent = `${err.code ?? "error"}: ${err.message}`;
+      $("form-error").classList.remove("hidden");
+      return;
+    }
+    sessionStorage.setItem(PROVIDER_KEY, JSON.stringify(c));
+    location.assign("/");
+  });
+  $("login").addEventListener("click", login);
+  $("reset").addEventListener("click", () => {
+    tokens = null;
+    resetSteps();
+    history.replaceState(null, "", "/");
+    setStatus("Ready. Press “Log in” to start.", "ready");
+    $("login").disabled = !client;
+  });
+  $("api-call").addEventListener("click", () => callApi("token"));
+  $("api-no-token").addEventListener("click", () => callApi("none"));
+  $("api-garbage").addEventListener("click", () => callApi("forged"));
+
+  try {
+    await init();
+  } catch (err) {
+    showError(err);
+    setStatus("The package could not be loaded (was it built? `bash scripts/build.sh`).", "error");
+    return;
+  }
+  if (!config) {
+    setStatus("Configure a provider to start.", "ready");
+    toggleForm(true);
+    return;
+  }
+  try {
+    client = makeClient(config);
+  } catch (err) {
+    showError(err, 1);
+    return;
+  }
+
+  if (client.isCallback(location.href)) {
+    await handleCallback();
+  } else {
+    setStatus("Ready. Press “Log in” to start.", "ready");
+  }
+  $("login").disabled = false;
+}
+
+async function discover() {
+  const form = $("provider-form");
+  const issuer = form.elements.issuer.value.trim();
+  if (!issuer) return;
+  const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
+  try {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`${res.status} from ${url}`);
+    const meta = await res.json();
+    if (meta.authorization_endpoint) form.elements.authorizationEndpoint.value = meta.authorization_endpoint;
+    if (meta.token_endpoint) form.elements.tokenEndpoint.value = meta.token_endpoint;
+    if (meta.issuer) form.elements.issuer.value = meta.issuer;
+    if (meta.userinfo_endpoint && !form.elements.apiUrl.value) form.elements.apiUrl.value = meta.userinfo_endpoint;
+    $("form-error").classList.add("hidden");
+  } catch (err) {
+    $("form-error").textContent = `Discovery failed: ${err.message}`;
+    $("form-error").classList.remove("hidden");
+  }
+}
+
+main().catch((err) => showError(err));
