@@ -14,14 +14,15 @@ const REALM = "pkce-wasm-demo";
  * @param {object} options
  * @param {number} [options.port=0]
  * @param {string} [options.host="127.0.0.1"]
- * @param {string} options.issuer the provider's issuer (JWKS at `${issuer}/jwks`)
+ * @param {string} options.issuer the `iss` the access tokens must carry
+ * @param {string} [options.jwksUri] the provider's keys; default `${issuer}/jwks` (node-oidc-provider)
  * @param {string} options.audience the `aud` the access tokens must carry
  * @param {string[]} [options.allowedOrigins] browser origins allowed by CORS
  * @returns {Promise<{ url: string, origin: string, port: number, requests: object[], close(): Promise<void> }>}
  */
-export async function startApi({ port = 0, host = "127.0.0.1", issuer, audience, allowedOrigins = [] } = {}) {
+export async function startApi({ port = 0, host = "127.0.0.1", issuer, jwksUri, audience, allowedOrigins = [] } = {}) {
   if (!issuer || !audience) throw new Error("startApi: issuer and audience are required");
-  const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
+  const jwks = createRemoteJWKSet(new URL(jwksUri ?? `${issuer}/jwks`));
   const origins = new Set(allowedOrigins);
   // Outcome of each call (status and, for 401, the reason code): the tests read it.
   const requests = [];

@@ -22,13 +22,14 @@ export const DEMO_SCOPE = "openid profile offline_access api:read";
  * @param {number} [options.providerPort=0]
  * @param {number} [options.apiPort=0]
  * @param {object} [options.providerTtl] passed to startProvider as `ttl`
+ * @param {string} [options.packageRoot] passed to startStatic (default: this repository)
  */
-export async function startServers({ pagePort = 0, providerPort = 0, apiPort = 0, providerTtl } = {}) {
+export async function startServers({ pagePort = 0, providerPort = 0, apiPort = 0, providerTtl, packageRoot } = {}) {
   const started = [];
   try {
     // The page's origin goes into the provider's client registration, so the
     // page server listens first and receives its configuration afterwards.
-    const page = await startStatic({ port: pagePort, host: HOST });
+    const page = await startStatic({ port: pagePort, host: HOST, packageRoot });
     started.push(page);
 
     const provider = await startProvider({

@@ -5,11 +5,11 @@
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { createServer } from "node:http";
-import { extname, join, normalize, sep } from "node:path";
+import { extname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { closeServer, listen } from "./provider.mjs";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/[\\/]+$/, "");
 const WWW = join(ROOT, "www");
 const PACKAGE_PREFIX = "/node_modules/pkce-wasm/";
 export const CALLBACK_PATH = "/callback";
@@ -52,10 +52,13 @@ function packageFileMatcher(files) {
  * @param {number} [options.port=0]
  * @param {string} [options.host="127.0.0.1"]
  * @param {object} [options.config] served as /demo-config.json; replace later with setConfig()
+ * @param {string} [options.packageRoot] where the package is (default: this repository); an
+ *   unpacked `npm pack` tarball works too, to try exactly what would be published
  * @returns {Promise<{ url: string, origin: string, port: number, callbackUrl: string, setConfig(c: object): void, close(): Promise<void> }>}
  */
-export async function startStatic({ port = 0, host = "127.0.0.1", config = {} } = {}) {
-  const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
+export async function startStatic({ port = 0, host = "127.0.0.1", config = {}, packageRoot = ROOT } = {}) {
+  const pkgRoot = resolve(packageRoot);
+  const pkg = JSON.parse(await readFile(join(pkgRoot, "package.json"), "utf8"));
   const shipped = packageFileMatcher(pkg.files ?? []);
   let demoConfig = config;
 
@@ -96,7 +99,7 @@ export async function startStatic({ port = 0, host = "127.0.0.1", config = {} } 
     if (path.startsWith(PACKAGE_PREFIX)) {
       const rel = path.slice(PACKAGE_PREFIX.length);
       if (!shipped(rel)) return notFound(res);
-      return sendFile(res, ROOT, rel, req.method === "HEAD");
+      return sendFile(res, pkgRoot, rel, req.method === "HEAD");
     }
     return sendFile(res, WWW, path.slice(1), req.method === "HEAD");
   }
@@ -127,7 +130,7 @@ function contentSecurityPolicy(html) {
   return [
     "default-src 'self'",
     `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(" ")}`.trim(),
-    "connect-src 'self' http://127.0.0.1:* http://localhost:* http://[::1]:* https:",
+    "connect-src 'self' http://127.0.0.1:* http://localhost:* https:",
     "img-src 'self' data:",
     "style-src 'self'",
     "object-src 'none'",

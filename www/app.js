@@ -27,7 +27,7 @@ function el(tag, attrs = {}, ...children) {
     else if (k === "text") node.textContent = v;
     else node.setAttribute(k, v === true ? "" : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -58,13 +58,11 @@ function setStep(n, status, ...content) {
   step.querySelector(".badge").textContent =
     { pending: "", working: "in progress", done: "done", error: "failed", skipped: "skipped" }[status] ?? "";
   const data = $(`step-${n}-data`);
-  if (content.length) data.replaceChildren(...content.flat().filter(Boolean));
+  if (content.length) data.replaceChildren(...content.flat(Infinity).filter(Boolean));
 }
 
 function resetSteps() {
   for (let n = 1; n <= 5; n++) setStep(n, "pending", []);
-  $(`step-1-data`).replaceChildren();
-  for (let n = 2; n <= 5; n++) $(`step-${n}-data`).replaceChildren();
   hideError();
   setApiButtons(false);
 }
