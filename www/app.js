@@ -86,7 +86,9 @@ function showError(err, step) {
   $("error-details").replaceChildren(...kv(details, "kv compact").childNodes);
   box.dataset.code = isPkce ? err.code : "unexpected";
   if (step) {
-    setStep(step, "error", el("p", { class: "step-error" }, `${isPkce ? err.code : "error"}: ${err?.message ?? err}`));
+    // Kept next to what the step already shows (the callback's parameters, say).
+    $(`step-${step}-data`).append(el("p", { class: "step-error" }, `${isPkce ? err.code : "error"}: ${err?.message ?? err}`));
+    setStep(step, "error");
   }
   setStatus(isPkce ? `Failed: ${err.code}` : "Failed", "error");
 }

@@ -9,6 +9,7 @@ import {
   openDemo,
   openPage,
   pendingTransactions,
+  screenshot,
   startEnvironment,
   startLoginAs,
   tokenRequestsSince,
@@ -30,7 +31,7 @@ describe("failures surface as PkceError codes", { timeout: 120_000 }, () => {
   });
   after(() => env?.close());
 
-  beforeEach(async (t) => {
+  beforeEach(async () => {
     await context?.close();
     ({ context, page, seen } = await openPage(env));
     mark = servers.provider.tokenRequests.length;
@@ -48,6 +49,7 @@ describe("failures surface as PkceError codes", { timeout: 120_000 }, () => {
     assert.equal(tokenRequestsSince(servers, mark).length, 0);
     assert.deepEqual(await pendingTransactions(page), [], "the transaction is deleted once the callback is read");
     assert.equal(new URL(page.url()).searchParams.has("error"), false, "the error parameters left the address bar");
+    await screenshot(page, "demo-error-access-denied.png");
   });
 
   test("a tampered state on the callback: no_transaction and zero token requests", async () => {
