@@ -1,0 +1,56 @@
+// Prints what a consumer ships — the .wasm, its JS glue and the wrapper — raw,
+// gzip -9 and brotli, and fails when the gzip total exceeds the budget.
+// Run after `bash scripts/build.sh`. `--twiggy` adds the largest items.
+import { readFileSync, existsSync } from "node:fs";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const BUDGET_GZIP = Number(process.env.PKCE_SIZE_BUDGET ?? 25 * 1024);
+
+const files = [
+  ["pkg/pkce_wasm_bg.wasm", "wasm"],
+  ["pkg/pkce_wasm.js", "glue"],
+  ["js/index.js", "wrapper"],
+  ["js/error.js", "wrapper"],
+];
+
+const gzip = (b) => gzipSync(b, { level: 9 }).length;
+const brotli = (b) =>
+  brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+const kb = (n) => (n / 1024).toFixed(1).padStart(7) + " KB";
+
+let total = { raw: 0, gz: 0, br: 0 };
+const all = [];
+console.log("file".padEnd(28), "raw".padStart(10), "gzip -9".padStart(10), "brotli".padStart(10));
+for (const [rel, kind] of files) {
+  const p = join(root, rel);
+  if (!existsSync(p)) {
+    console.error(`missing ${rel}: run bash scripts/build.sh first`);
+    process.exit(2);
+  }
+  const b = readFileSync(p);
+  all.push(b);
+  const row = { raw: b.length, gz: gzip(b), br: brotli(b) };
+  console.log(`${rel} (${kind})`.padEnd(28), kb(row.raw), kb(row.gz), kb(row.br));
+  for (const k in total) total[k] += row[k];
+}
+// One gzip stream per file is what a server sends; the sum is the honest figure.
+console.log("total (per-file sum)".padEnd(28), kb(total.raw), kb(total.gz), kb(total.br));
+console.log(`budget: ${(BUDGET_GZIP / 1024).toFixed(1)} KB gzip`);
+
+if (process.argv.includes("--twiggy")) {
+  try {
+    console.log(execFileSync("twiggy", ["top", "-n", "25", join(root, "pkg/pkce_wasm_bg.wasm")], { encoding: "utf8" }));
+  } catch {
+    console.log("(twiggy not installed: cargo install twiggy)");
+  }
+}
+
+if (total.gz > BUDGET_GZIP) {
+  console.error(`FAIL: ${total.gz} bytes gzip exceeds the budget of ${BUDGET_GZIP}`);
+  process.exit(1);
+}
+console.log("size: OK");

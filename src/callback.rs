@@ -1,0 +1,375 @@
+//! The authorization response (RFC 6749 §4.1.2, RFC 9207). Checked in a fixed
+//! order — duplicate parameters → `iss` → `state` → `error` → `code` — so a
+//! forged or replayed callback is refused before anything is spent on it. The
+//! only way to get an `AuthorizationCode` is `RawCallback::into_code`, after
+//! the transaction for its `state` has been taken.
+
+use crate::error::{Code, Error, Result};
+use crate::form;
+use crate::url::Url;
+
+/// Bounds on what a callback may carry (security-reference R33, CB-27).
+pub const MAX_HREF_LEN: usize = 16 * 1024;
+pub const MAX_PARAMS: usize = 64;
+
+/// The one-time code: redacted `Debug`, consumed by the token request.
+pub struct AuthorizationCode(String);
+
+impl AuthorizationCode {
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for AuthorizationCode {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("AuthorizationCode([redacted])")
+    }
+}
+
+/// A callback URL for this client's redirect URI, parsed but not yet trusted.
+pub struct RawCallback {
+    params: Vec<(String, String)>,
+    duplicate: bool,
+}
+
+impl core::fmt::Debug for RawCallback {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("RawCallback([redacted])")
+    }
+}
+
+fn invalid(message: &'static str) -> Error {
+    Error::new(Code::InvalidCallback, message)
+}
+
+impl RawCallback {
+    /// Reads the query of `href` if `href` is the redirect URI (`redirect_base`
+    /// as made by `Url::base`). Parameters in the fragment are never read: this
+    /// client asks for the query response mode only.
+    pub fn parse(href: &str, redirect_base: &str) -> Result<RawCallback> {
+        if href.len() > MAX_HREF_LEN {
+            return Err(invalid("callback URL is too long"));
+        }
+        let url = Url::parse(href).ok_or_else(|| invalid("callback is not an absolute URL"))?;
+        if url.base() != redirect_base {
+            return Err(invalid(
+                "callback URL does not match the configured redirectUri",
+            ));
+        }
+        let query = url.query.unwrap_or("");
+        if query.split('&').filter(|s| !s.is_empty()).count() > MAX_PARAMS {
+            return Err(invalid("callback has too many parameters"));
+        }
+        let params =
+            form::parse(query).ok_or_else(|| invalid("callback has malformed percent-encoding"))?;
+        let duplicate = params
+            .iter()
+            .enumerate()
+            .any(|(i, (k, _))| params[..i].iter().any(|(p, _)| p == k));
+        Ok(RawCallback { params, duplicate })
+    }
+
+    /// The value of a parameter, with an empty value treated as absent (R22).
+    fn get(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Whether this looks like an authorization response at all.
+    pub fn has_response(&self) -> bool {
+        self.get("code").is_some() || self.get("error").is_some()
+    }
+
+    /// The `state` whose transaction must be discarded when this callback is
+    /// refused: only when it appears exactly once, so a forged callback cannot
+    /// name two transactions.
+    pub fn state_to_discard(&self) -> Option<&str> {
+        let mut it = self.params.iter().filter(|(k, _)| k == "state");
+        match (it.next(), it.next()) {
+            (Some((_, v)), None) if !v.is_empty() => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Steps 1–2: duplicate parameters, then `iss` (RFC 9207 §2.4: exact string
+    /// comparison after one decode; required when the server promised it).
+    pub fn check_before_state(&self, issuer: Option<&str>, require_iss: bool) -> Result<()> {
+        if self.duplicate {
+            return Err(invalid("callback repeats a parameter (RFC 6749 §3.1)"));
+        }
+        let Some(expected) = issuer else {
+            return Ok(());
+        };
+        match self.get("iss") {
+            Some(iss) if iss == expected => Ok(()),
+            Some(_) => Err(Error::new(
+                Code::IssuerMismatch,
+                "the callback's iss does not equal the configured issuer (RFC 9207)",
+            )),
+            None if require_iss => Err(Error::new(
+                Code::IssuerMismatch,
+                "the callback has no iss although the issuer always sends it (RFC 9207)",
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// Step 3: the `state` that names the transaction.
+    pub fn state(&self) -> Result<&str> {
+        self.get("state")
+            .ok_or_else(|| Error::new(Code::NoTransaction, "callback has no state"))
+    }
+
+    /// Steps 4–5, once the transaction is taken: an error response, injected
+    /// tokens (RFC 9700 §4.6), then the code.
+    pub fn into_code(self) -> Result<AuthorizationCode> {
+        if let Some(error) = self.get("error") {
+            let mut e = Error::new(
+                Code::AuthorizationError,
+                "the authorization server returned an error",
+            );
+            e.error = Some(error.into());
+            e.error_description = self.get("error_description").map(Into::into);
+            // Only an https error_uri is passed on: any other scheme
+            // (javascript:, data:) is a trap for whoever renders it.
+            e.error_uri = self
+                .get("error_uri")
+                .filter(|u| Url::parse(u).is_some_and(|u| u.scheme == "https"))
+                .map(Into::into);
+            return Err(e);
+        }
+        if ["access_token", "id_token", "token", "response"]
+            .iter()
+            .any(|n| self.get(n).is_some())
+        {
+            return Err(invalid(
+                "callback carries tokens; only the authorization code flow is accepted",
+            ));
+        }
+        let mut params = self.params;
+        let i = params
+            .iter()
+            .position(|(k, v)| k == "code" && !v.is_empty())
+            .ok_or_else(|| invalid("callback has neither code nor error"))?;
+        Ok(AuthorizationCode(params.swap_remove(i).1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "https://client.example/cb";
+    const ISS: &str = "https://honest.as.example";
+
+    fn parse(q: &str) -> Result<RawCallback> {
+        RawCallback::parse(&format!("{BASE}?{q}"), BASE)
+    }
+
+    fn code_of(q: &str) -> Result<String> {
+        let cb = parse(q)?;
+        cb.check_before_state(Some(ISS), false)?;
+        cb.state()?;
+        cb.into_code().map(|c| c.secret().to_string())
+    }
+
+    #[test]
+    fn rfc6749_and_rfc9207_examples() {
+        assert_eq!(
+            code_of("code=SplxlOBeZQQYbYS6WxSbIA&state=xyz").unwrap(),
+            "SplxlOBeZQQYbYS6WxSbIA"
+        );
+        let cb = RawCallback::parse(
+            "https://client.example/cb?code=x1848ZT64p4IirMPT0R-X3141MFPTuBX-VFL_cvaplMH58&state=ZWVlNDBlYzA1NjdkMDNhYjg3ZjUxZjAyNGQzMTM2NzI&iss=https%3A%2F%2Fhonest.as.example",
+            BASE,
+        )
+        .unwrap();
+        cb.check_before_state(Some(ISS), true).unwrap();
+        assert_eq!(
+            cb.state().unwrap(),
+            "ZWVlNDBlYzA1NjdkMDNhYjg3ZjUxZjAyNGQzMTM2NzI"
+        );
+    }
+
+    #[test]
+    fn cb01_cb05_error_responses() {
+        let e = code_of("error=access_denied&state=xyz&error_description=The+user+said+no")
+            .unwrap_err();
+        assert_eq!(e.code, Code::AuthorizationError);
+        assert_eq!(e.error.as_deref(), Some("access_denied"));
+        assert_eq!(e.error_description.as_deref(), Some("The user said no"));
+        let e = code_of("error=some_extension_code&state=xyz").unwrap_err();
+        assert_eq!(e.error.as_deref(), Some("some_extension_code"));
+    }
+
+    #[test]
+    fn cb04_error_fields_are_inert() {
+        let e = code_of("error=x&state=s&error_description=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E&error_uri=javascript%3Aalert(1)").unwrap_err();
+        assert_eq!(
+            e.error_description.as_deref(),
+            Some("<img src=x onerror=alert(1)>")
+        );
+        assert_eq!(e.error_uri, None);
+        assert!(!e.message.contains('<'));
+        let e = code_of("error=x&state=s&error_uri=https%3A%2F%2Fas.example%2Fe").unwrap_err();
+        assert_eq!(e.error_uri.as_deref(), Some("https://as.example/e"));
+    }
+
+    #[test]
+    fn cb06_cb07_no_code() {
+        for q in ["state=xyz", "state=xyz&code=", "state=xyz&foo=bar"] {
+            assert_eq!(code_of(q).unwrap_err().code, Code::InvalidCallback, "{q}");
+        }
+    }
+
+    #[test]
+    fn cb08_missing_state_is_no_transaction() {
+        assert_eq!(code_of("code=abc").unwrap_err().code, Code::NoTransaction);
+        assert_eq!(
+            code_of("code=abc&state=").unwrap_err().code,
+            Code::NoTransaction
+        );
+    }
+
+    #[test]
+    fn cb10_state_is_decoded_once_and_not_trimmed() {
+        for (q, state) in [
+            ("code=a&state=xyz%20", "xyz "),
+            ("code=a&state=XYZ", "XYZ"),
+            ("code=a&state=xyz%2520", "xyz%20"),
+        ] {
+            assert_eq!(parse(q).unwrap().state().unwrap(), state);
+        }
+    }
+
+    #[test]
+    fn cb12_duplicates_are_refused_first() {
+        for q in ["state=a&state=a&code=x", "code=x&code=y&state=a", "code=x&state=a&iss=https%3A%2F%2Fhonest.as.example&iss=https%3A%2F%2Fhonest.as.example"] {
+            let cb = parse(q).unwrap();
+            let e = cb.check_before_state(Some(ISS), false).unwrap_err();
+            assert_eq!(e.code, Code::InvalidCallback, "{q}");
+        }
+        assert_eq!(
+            parse("state=a&state=a&code=x").unwrap().state_to_discard(),
+            None
+        );
+        assert_eq!(
+            parse("state=a&code=x&code=y").unwrap().state_to_discard(),
+            Some("a")
+        );
+    }
+
+    #[test]
+    fn cb15_cb17_iss_is_compared_exactly() {
+        for iss in [
+            "https%3A%2F%2Fevil.example",
+            "https%3A%2F%2Fhonest.as.example%2F",
+            "HTTPS%3A%2F%2Fhonest.as.example",
+            "https%3A%2F%2FHONEST.as.example",
+            "https%253A%252F%252Fhonest.as.example",
+        ] {
+            let cb = parse(&format!("code=a&state=s&iss={iss}")).unwrap();
+            let e = cb.check_before_state(Some(ISS), false).unwrap_err();
+            assert_eq!(e.code, Code::IssuerMismatch, "{iss}");
+        }
+        // CB-03: an error response with a foreign iss is not attributed to the AS.
+        let cb = parse("error=access_denied&state=s&iss=https%3A%2F%2Fevil.example").unwrap();
+        assert_eq!(
+            cb.check_before_state(Some(ISS), false).unwrap_err().code,
+            Code::IssuerMismatch
+        );
+    }
+
+    #[test]
+    fn cb16_missing_iss_when_required() {
+        let cb = parse("code=a&state=s").unwrap();
+        assert!(cb.check_before_state(Some(ISS), false).is_ok());
+        assert_eq!(
+            cb.check_before_state(Some(ISS), true).unwrap_err().code,
+            Code::IssuerMismatch
+        );
+        assert!(cb.check_before_state(None, false).is_ok());
+    }
+
+    #[test]
+    fn cb19_cb20_fragment_is_not_read() {
+        let cb = RawCallback::parse(&format!("{BASE}#code=a&state=s"), BASE).unwrap();
+        assert!(!cb.has_response());
+        assert_eq!(cb.state().unwrap_err().code, Code::NoTransaction);
+        let cb = RawCallback::parse(&format!("{BASE}?state=s#code=a"), BASE).unwrap();
+        assert_eq!(cb.into_code().unwrap_err().code, Code::InvalidCallback);
+    }
+
+    #[test]
+    fn cb21_other_redirect_uri_refused() {
+        for href in [
+            "https://client.example/cb2?code=a&state=s",
+            "https://client.example:8443/cb?code=a&state=s",
+            "http://client.example/cb?code=a&state=s",
+            "com.other.app:/cb?code=a&state=s",
+            "https://evil.example/cb?code=a&state=s",
+        ] {
+            assert_eq!(
+                RawCallback::parse(href, BASE).unwrap_err().code,
+                Code::InvalidCallback,
+                "{href}"
+            );
+        }
+        assert!(RawCallback::parse("https://CLIENT.example:443/cb?code=a&state=s", BASE).is_ok());
+    }
+
+    #[test]
+    fn cb22_cb23_injected_tokens_refused() {
+        for q in [
+            "code=a&state=s&access_token=t",
+            "code=a&state=s&id_token=t",
+            "state=s&response=eyJ",
+        ] {
+            assert_eq!(code_of(q).unwrap_err().code, Code::InvalidCallback, "{q}");
+        }
+    }
+
+    #[test]
+    fn cb24_unknown_params_ignored() {
+        assert_eq!(
+            code_of("code=a&state=s&session_state=x&foo=bar").unwrap(),
+            "a"
+        );
+    }
+
+    #[test]
+    fn cb27_cb28_oversized_and_malformed() {
+        let big = format!("code={}&state=s", "a".repeat(100_000));
+        assert_eq!(parse(&big).unwrap_err().code, Code::InvalidCallback);
+        let many = "a=1&".repeat(10_000);
+        assert_eq!(parse(&many).unwrap_err().code, Code::InvalidCallback);
+        for q in [
+            "code=%ZZ&state=s",
+            "code=%E0%A4%A&state=s",
+            "code=a&state=%FF",
+        ] {
+            assert_eq!(parse(q).unwrap_err().code, Code::InvalidCallback, "{q}");
+        }
+    }
+
+    #[test]
+    fn custom_scheme_callback() {
+        let base = "com.example.app:/callback";
+        let cb = RawCallback::parse("com.example.app:/callback?code=c&state=s", base).unwrap();
+        assert!(cb.has_response());
+        assert_eq!(cb.into_code().unwrap().secret(), "c");
+    }
+
+    #[test]
+    fn debug_of_code_is_redacted() {
+        let c = parse("code=SECRETCODE&state=s")
+            .unwrap()
+            .into_code()
+            .unwrap();
+        assert!(!format!("{c:?}").contains("SECRETCODE"));
+    }
+}

@@ -1,0 +1,386 @@
+//! The client configuration, validated once when the client is built, so every
+//! later step can trust it (security-reference R1–R5, R9, R16).
+
+use crate::error::{Error, Result};
+use crate::url::Url;
+
+/// Parameters the library sets itself; `extraAuthParams` may not name them.
+pub const PROTOCOL_PARAMS: &[&str] = &[
+    "response_type",
+    "response_mode",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "code_verifier",
+    "audience",
+    "request",
+    "request_uri",
+];
+
+pub const DEFAULT_TTL_SECONDS: u32 = 600;
+
+/// What JS passes in, as plain strings (the façade does the JS type checks).
+#[derive(Default)]
+pub struct RawConfig {
+    pub issuer: Option<String>,
+    pub authorization_endpoint: Option<String>,
+    pub token_endpoint: Option<String>,
+    pub client_id: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub scope: Option<String>,
+    pub audience: Option<String>,
+    pub extra_auth_params: Vec<(String, String)>,
+    pub transaction_ttl_seconds: Option<f64>,
+}
+
+#[derive(Debug)]
+pub struct Config {
+    pub issuer: Option<String>,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    /// `redirect_uri` without its query, normalised: what a callback must match.
+    pub redirect_base: String,
+    pub scope: Option<String>,
+    pub audience: Option<String>,
+    pub extra_auth_params: Vec<(String, String)>,
+    pub ttl_ms: f64,
+    /// RFC 9207: the server promised `iss` on every response, so its absence
+    /// is a mismatch too (set from discovery metadata).
+    pub require_iss: bool,
+}
+
+impl Config {
+    pub fn new(raw: RawConfig) -> Result<Config> {
+        let authorization_endpoint = endpoint(raw.authorization_endpoint, "authorizationEndpoint")?;
+        let token_endpoint = endpoint(raw.token_endpoint, "tokenEndpoint")?;
+        let issuer = match raw.issuer {
+            None => None,
+            Some(iss) => {
+                let u = secure_url(&iss, "issuer")?;
+                if u.query.is_some() || u.fragment.is_some() {
+                    return Err(Error::config(
+                        "issuer",
+                        "issuer must not have a query or fragment (RFC 8414 §2)",
+                    ));
+                }
+                Some(iss)
+            }
+        };
+        let client_id = non_empty(raw.client_id, "clientId", "clientId is required")?;
+        let redirect_uri = non_empty(raw.redirect_uri, "redirectUri", "redirectUri is required")?;
+        let redirect_base = redirect_base(&redirect_uri)?;
+        let scope = raw.scope.filter(|s| !s.is_empty());
+        let audience = raw.audience.filter(|s| !s.is_empty());
+        for (name, _) in &raw.extra_auth_params {
+            if name.is_empty() || PROTOCOL_PARAMS.contains(&name.as_str()) {
+                return Err(Error::config(
+                    "extraAuthParams",
+                    "extraAuthParams may not set a protocol parameter (response_type, client_id, redirect_uri, scope, state, nonce, code_challenge, code_challenge_method, audience, …)",
+                ));
+            }
+        }
+        let ttl = raw
+            .transaction_ttl_seconds
+            .unwrap_or(f64::from(DEFAULT_TTL_SECONDS));
+        if !(1.0..=86_400.0).contains(&ttl) {
+            return Err(Error::config(
+                "transactionTtlSeconds",
+                "transactionTtlSeconds must be a number of seconds between 1 and 86400",
+            ));
+        }
+        Ok(Config {
+            issuer,
+            authorization_endpoint,
+            token_endpoint,
+            client_id,
+            redirect_uri,
+            redirect_base,
+            scope,
+            audience,
+            extra_auth_params: raw.extra_auth_params,
+            ttl_ms: ttl * 1000.0,
+            require_iss: false,
+        })
+    }
+}
+
+fn non_empty(v: Option<String>, field: &'static str, msg: &'static str) -> Result<String> {
+    v.filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::config(field, msg))
+}
+
+/// https, or http on a loopback host (as browsers allow for secure contexts);
+/// no credentials in the URL.
+fn secure_url<'a>(s: &'a str, field: &'static str) -> Result<Url<'a>> {
+    let u = Url::parse(s)
+        .filter(|u| u.host.as_deref().is_some_and(|h| !h.is_empty()))
+        .ok_or_else(|| Error::config(field, "not an absolute http(s) URL"))?;
+    if u.has_userinfo {
+        return Err(Error::config(field, "URL must not contain user:password@"));
+    }
+    match u.scheme.as_str() {
+        "https" => Ok(u),
+        "http" if u.is_loopback() => Ok(u),
+        "http" => Err(Error::config(
+            field,
+            "http: is allowed only for loopback hosts (127.0.0.1, [::1], localhost); use https",
+        )),
+        _ => Err(Error::config(field, "URL scheme must be https")),
+    }
+}
+
+fn endpoint(v: Option<String>, field: &'static str) -> Result<String> {
+    let s = v
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Error::config(field, "endpoint URL is required"))?;
+    let u = secure_url(&s, field)?;
+    if u.fragment.is_some() {
+        return Err(Error::config(
+            field,
+            "endpoint URL must not have a fragment (RFC 6749 §3.1)",
+        ));
+    }
+    if let Some(q) = u.query {
+        let clash = crate::form::parse(q).is_none_or(|pairs| {
+            pairs
+                .iter()
+                .any(|(n, _)| PROTOCOL_PARAMS.contains(&n.as_str()))
+        });
+        if clash {
+            return Err(Error::config(
+                field,
+                "endpoint query must be well-formed and must not carry protocol parameters",
+            ));
+        }
+    }
+    Ok(s)
+}
+
+/// Checks a redirect URI (RFC 6749 §3.1.2, RFC 8252 §7) and returns its base.
+fn redirect_base(s: &str) -> Result<String> {
+    const F: &str = "redirectUri";
+    let u = Url::parse(s).ok_or_else(|| Error::config(F, "redirectUri must be an absolute URL"))?;
+    if u.fragment.is_some() {
+        return Err(Error::config(F, "redirectUri must not have a fragment"));
+    }
+    if u.has_userinfo {
+        return Err(Error::config(
+            F,
+            "redirectUri must not contain user:password@",
+        ));
+    }
+    if u.query.is_some_and(|q| {
+        crate::form::parse(q).is_none_or(|pairs| {
+            pairs
+                .iter()
+                .any(|(n, _)| matches!(n.as_str(), "code" | "state" | "error" | "iss"))
+        })
+    }) {
+        return Err(Error::config(
+            F,
+            "redirectUri query must be well-formed and must not use code, state, error or iss",
+        ));
+    }
+    match u.scheme.as_str() {
+        "https" if u.host.as_deref().is_some_and(|h| !h.is_empty()) => {}
+        "http" if u.is_loopback() => {}
+        "http" | "https" => {
+            return Err(Error::config(
+                F,
+                "redirectUri must be https (http only on 127.0.0.1, [::1] or localhost)",
+            ))
+        }
+        "javascript" | "data" | "file" | "blob" | "about" | "vbscript" | "ws" | "wss"
+        | "ftp" | "capacitor" | "filesystem" => {
+            return Err(Error::config(F, "redirectUri scheme is not allowed"))
+        }
+        scheme if !scheme.contains('.') => {
+            return Err(Error::config(
+                F,
+                "a private-use redirectUri scheme must be reverse-DNS, e.g. com.example.app:/callback (RFC 8252 §7.1)",
+            ))
+        }
+        _ => {}
+    }
+    Ok(u.base())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Code;
+
+    pub fn raw() -> RawConfig {
+        RawConfig {
+            issuer: Some("https://as.example".into()),
+            authorization_endpoint: Some("https://as.example/authorize".into()),
+            token_endpoint: Some("https://as.example/token".into()),
+            client_id: Some("client-1".into()),
+            redirect_uri: Some("https://app.example/cb".into()),
+            ..RawConfig::default()
+        }
+    }
+
+    fn field_of(r: RawConfig) -> &'static str {
+        let e = Config::new(r).unwrap_err();
+        assert_eq!(e.code, Code::InvalidConfig);
+        e.field.unwrap()
+    }
+
+    #[test]
+    fn accepts_a_good_config_with_defaults() {
+        let c = Config::new(raw()).unwrap();
+        assert_eq!(c.redirect_base, "https://app.example/cb");
+        assert_eq!(c.ttl_ms, 600_000.0);
+        assert!(!c.require_iss);
+    }
+
+    #[test]
+    fn cf01_http_issuer_and_endpoints_rejected_unless_loopback() {
+        let mut r = raw();
+        r.issuer = Some("http://as.example".into());
+        assert_eq!(field_of(r), "issuer");
+        let mut r = raw();
+        r.token_endpoint = Some("http://as.example/token".into());
+        assert_eq!(field_of(r), "tokenEndpoint");
+        let mut r = raw();
+        r.authorization_endpoint = Some("http://127.0.0.1:4000/auth".into());
+        r.token_endpoint = Some("http://localhost:4000/token".into());
+        r.issuer = Some("http://[::1]:4000".into());
+        assert!(Config::new(r).is_ok());
+    }
+
+    #[test]
+    fn cf03_issuer_with_query_or_fragment() {
+        for iss in ["https://as.example?x=1", "https://as.example#f"] {
+            let mut r = raw();
+            r.issuer = Some(iss.into());
+            assert_eq!(field_of(r), "issuer");
+        }
+    }
+
+    #[test]
+    fn cf04_endpoint_fragment_rejected_query_kept() {
+        let mut r = raw();
+        r.authorization_endpoint = Some("https://as.example/auth#x".into());
+        assert_eq!(field_of(r), "authorizationEndpoint");
+        let mut r = raw();
+        r.authorization_endpoint = Some("https://as.example/auth?tenant=a".into());
+        assert!(Config::new(r).is_ok());
+        let mut r = raw();
+        r.authorization_endpoint = Some("https://as.example/auth?client_id=evil".into());
+        assert_eq!(field_of(r), "authorizationEndpoint");
+    }
+
+    #[test]
+    fn cf05_relative_or_fragment_redirect_uri() {
+        for bad in [
+            "/cb",
+            "cb",
+            "https://app.example/cb#x",
+            "https://app.example/cb#",
+        ] {
+            let mut r = raw();
+            r.redirect_uri = Some(bad.into());
+            assert_eq!(field_of(r), "redirectUri", "{bad}");
+        }
+    }
+
+    #[test]
+    fn cf06_http_redirect_only_on_loopback() {
+        let mut r = raw();
+        r.redirect_uri = Some("http://app.example/cb".into());
+        assert_eq!(field_of(r), "redirectUri");
+        for ok in [
+            "http://127.0.0.1:8080/cb",
+            "http://[::1]/cb",
+            "http://localhost:3000/",
+        ] {
+            let mut r = raw();
+            r.redirect_uri = Some(ok.into());
+            assert!(Config::new(r).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn cf07_custom_scheme_needs_a_dot() {
+        let mut r = raw();
+        r.redirect_uri = Some("myapp:/cb".into());
+        assert_eq!(field_of(r), "redirectUri");
+        let mut r = raw();
+        r.redirect_uri = Some("com.example.app:/callback".into());
+        assert_eq!(
+            Config::new(r).unwrap().redirect_base,
+            "com.example.app:/callback"
+        );
+    }
+
+    #[test]
+    fn cf08_malformed_urls_are_typed_errors() {
+        for bad in [
+            "",
+            "https://",
+            "https://exa mple.com",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "file:///x",
+            "https://u:p@as.example",
+        ] {
+            let mut r = raw();
+            r.token_endpoint = Some(bad.into());
+            assert_eq!(field_of(r), "tokenEndpoint", "{bad}");
+            let mut r = raw();
+            r.redirect_uri = Some(bad.into());
+            assert_eq!(field_of(r), "redirectUri", "{bad}");
+        }
+    }
+
+    #[test]
+    fn st06_extra_params_cannot_override_protocol_params() {
+        for name in [
+            "state",
+            "redirect_uri",
+            "client_id",
+            "code_challenge",
+            "response_type",
+            "scope",
+            "code_challenge_method",
+            "nonce",
+        ] {
+            let mut r = raw();
+            r.extra_auth_params = vec![(name.into(), "x".into())];
+            assert_eq!(field_of(r), "extraAuthParams", "{name}");
+        }
+        let mut r = raw();
+        r.extra_auth_params = vec![("prompt".into(), "login".into())];
+        assert!(Config::new(r).is_ok());
+    }
+
+    #[test]
+    fn ttl_bounds() {
+        for bad in [0.0, -5.0, f64::NAN, f64::INFINITY, 100_000.0] {
+            let mut r = raw();
+            r.transaction_ttl_seconds = Some(bad);
+            assert_eq!(field_of(r), "transactionTtlSeconds");
+        }
+    }
+
+    #[test]
+    fn required_fields() {
+        let mut r = raw();
+        r.client_id = None;
+        assert_eq!(field_of(r), "clientId");
+        let mut r = raw();
+        r.client_id = Some(String::new());
+        assert_eq!(field_of(r), "clientId");
+        let mut r = raw();
+        r.authorization_endpoint = None;
+        assert_eq!(field_of(r), "authorizationEndpoint");
+    }
+}

@@ -1,0 +1,112 @@
+//! The one error type of the library. Every failure maps to a stable string code
+//! that JS callers branch on (`err.code`); messages are static text and never
+//! carry a verifier, code or token.
+
+/// Stable codes, shared with `js/index.d.ts` and README "Errors".
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Code {
+    InvalidConfig,
+    StorageUnavailable,
+    NoTransaction,
+    InvalidCallback,
+    IssuerMismatch,
+    AuthorizationError,
+    TokenError,
+    InvalidTokenResponse,
+    NetworkError,
+    /// `crypto.getRandomValues` is missing or failed: fail closed, never fall
+    /// back to a weak source (RFC 7636 §7.1).
+    CryptoUnavailable,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::InvalidConfig => "invalid_config",
+            Code::StorageUnavailable => "storage_unavailable",
+            Code::NoTransaction => "no_transaction",
+            Code::InvalidCallback => "invalid_callback",
+            Code::IssuerMismatch => "issuer_mismatch",
+            Code::AuthorizationError => "authorization_error",
+            Code::TokenError => "token_error",
+            Code::InvalidTokenResponse => "invalid_token_response",
+            Code::NetworkError => "network_error",
+            Code::CryptoUnavailable => "crypto_unavailable",
+        }
+    }
+}
+
+/// A failure with its code and the OAuth fields that explain it.
+///
+/// `error`, `error_description` and `error_uri` come from the server and are
+/// untrusted text: callers must render them as text, never as HTML.
+///
+/// Boxed, with out-of-line constructors: failures are rare, and an inline
+/// 80-byte struct at each of the many error sites costs the module kilobytes.
+#[derive(Debug, PartialEq)]
+pub struct Error(Box<Details>);
+
+#[derive(Debug, PartialEq)]
+pub struct Details {
+    pub code: Code,
+    pub message: &'static str,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    pub error_uri: Option<String>,
+    pub status: Option<u16>,
+    /// The input that failed, e.g. `"redirectUri"` or `"expires_in"`.
+    pub field: Option<&'static str>,
+}
+
+impl core::ops::Deref for Error {
+    type Target = Details;
+    fn deref(&self) -> &Details {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for Error {
+    fn deref_mut(&mut self) -> &mut Details {
+        &mut self.0
+    }
+}
+
+impl Error {
+    #[cold]
+    #[inline(never)]
+    pub fn new(code: Code, message: &'static str) -> Self {
+        Error(Box::new(Details {
+            code,
+            message,
+            error: None,
+            error_description: None,
+            error_uri: None,
+            status: None,
+            field: None,
+        }))
+    }
+
+    #[inline(never)]
+    pub fn field(mut self, field: &'static str) -> Self {
+        self.0.field = Some(field);
+        self
+    }
+
+    #[inline(never)]
+    pub fn status(mut self, status: u16) -> Self {
+        self.0.status = Some(status);
+        self
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub fn config(field: &'static str, message: &'static str) -> Self {
+        Error::new(Code::InvalidConfig, message).field(field)
+    }
+
+    pub fn into_details(self) -> Details {
+        *self.0
+    }
+}
+
+pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -1,0 +1,123 @@
+//! PKCE (RFC 7636): the code verifier and its S256 challenge. `plain` does not
+//! exist here, so it can never be offered or downgraded to (RFC 7636 §7.2).
+
+use crate::b64;
+use crate::error::{Code, Error, Result};
+use sha2::{Digest, Sha256};
+
+/// A secret: redacted `Debug`, no `Clone`, no `PartialEq`. It is consumed by
+/// value when the code is exchanged, so one verifier serves one token request.
+pub struct CodeVerifier(String);
+
+impl CodeVerifier {
+    /// A fresh verifier: 32 bytes from the platform CSPRNG (WebCrypto in the
+    /// browser), 43 base64url characters, ~256 bits (RFC 7636 §7.1).
+    pub fn generate() -> Result<Self> {
+        Ok(Self::from_bytes(&random_bytes::<32>()?))
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        CodeVerifier(b64::encode(bytes))
+    }
+
+    /// Accepts a stored verifier only if it is one RFC 7636 §4.1 allows:
+    /// 43–128 characters of `[A-Z a-z 0-9 - . _ ~]`.
+    pub fn parse(s: String) -> Option<Self> {
+        let ok = (43..=128).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+        ok.then_some(CodeVerifier(s))
+    }
+
+    /// `BASE64URL(SHA256(ASCII(code_verifier)))`.
+    pub fn challenge(&self) -> String {
+        b64::encode(&Sha256::digest(self.0.as_bytes()))
+    }
+
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for CodeVerifier {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("CodeVerifier([redacted])")
+    }
+}
+
+/// An opaque random value for `state` or `nonce`: `bytes` of entropy,
+/// base64url (URL-safe, no escaping needed anywhere).
+pub fn random_token<const N: usize>() -> Result<String> {
+    Ok(b64::encode(&random_bytes::<N>()?))
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).map_err(|_| {
+        Error::new(
+            Code::CryptoUnavailable,
+            "crypto.getRandomValues is unavailable; refusing to start without a secure random source",
+        )
+    })?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const APPENDIX_B_OCTETS: [u8; 32] = [
+        116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37,
+        77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
+    ];
+
+    #[test]
+    fn rfc7636_appendix_b_vector() {
+        let v = CodeVerifier::from_bytes(&APPENDIX_B_OCTETS);
+        assert_eq!(v.secret(), "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        assert_eq!(v.challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+    }
+
+    #[test]
+    fn generated_verifier_is_43_unreserved_chars_and_fresh() {
+        let a = CodeVerifier::generate().unwrap();
+        let b = CodeVerifier::generate().unwrap();
+        assert_eq!(a.secret().len(), 43);
+        assert!(a
+            .secret()
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert_ne!(a.secret(), b.secret());
+        let ch = a.challenge();
+        assert_eq!(ch.len(), 43);
+        assert!(!ch.contains('=') && !ch.contains('+') && !ch.contains('/'));
+    }
+
+    #[test]
+    fn parse_enforces_length_and_charset() {
+        assert!(CodeVerifier::parse("a".repeat(42)).is_none());
+        assert!(CodeVerifier::parse("a".repeat(43)).is_some());
+        assert!(CodeVerifier::parse("a".repeat(128)).is_some());
+        assert!(CodeVerifier::parse("a".repeat(129)).is_none());
+        for bad in ["+", "/", "=", " ", "%", "é"] {
+            let s = "a".repeat(42) + bad;
+            assert!(CodeVerifier::parse(s).is_none(), "accepted {bad:?}");
+        }
+        assert!(CodeVerifier::parse("a".repeat(40) + "-._~").is_some());
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let v = CodeVerifier::from_bytes(&APPENDIX_B_OCTETS);
+        let shown = format!("{v:?}");
+        assert!(!shown.contains("dBjftJeZ"));
+        assert!(shown.contains("redacted"));
+    }
+
+    #[test]
+    fn random_tokens_differ() {
+        let a = random_token::<32>().unwrap();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, random_token::<32>().unwrap());
+    }
+}

@@ -1,0 +1,451 @@
+//! The token request (RFC 6749 §4.1.3 + RFC 7636 §4.5) and the step-by-step
+//! check of its response (RFC 6749 §5.1, §5.2): status → OAuth error body →
+//! JSON → each field's type. Nothing from a response is used unless every
+//! check passes.
+
+use crate::callback::AuthorizationCode;
+use crate::error::{Code, Error, Result};
+use crate::form::append_pair;
+use crate::json::{self, JsonError, Value};
+use crate::pkce::CodeVerifier;
+
+/// Longest lifetime taken from `expires_in` (~317 years): bigger values are
+/// clamped so `now + expires_in` stays an exact JS number.
+pub const MAX_EXPIRES_IN: u64 = 10_000_000_000;
+
+/// A token: redacted `Debug`, read through `secret()`.
+pub struct Secret(String);
+
+impl Secret {
+    pub fn secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// The form body of the code exchange. Takes the code and the verifier by
+/// value: each is spent by exactly one request.
+pub fn request_body(
+    code: AuthorizationCode,
+    verifier: CodeVerifier,
+    redirect_uri: &str,
+    client_id: &str,
+) -> String {
+    let mut body = String::new();
+    append_pair(&mut body, "grant_type", "authorization_code");
+    append_pair(&mut body, "code", code.secret());
+    append_pair(&mut body, "redirect_uri", redirect_uri);
+    append_pair(&mut body, "client_id", client_id);
+    append_pair(&mut body, "code_verifier", verifier.secret());
+    body
+}
+
+#[derive(Debug)]
+pub struct TokenResponse {
+    pub access_token: Secret,
+    /// Normalised: `"Bearer"` is the only type this client can use (RFC 6749 §7.1).
+    pub token_type: &'static str,
+    pub expires_in: Option<u64>,
+    pub refresh_token: Option<Secret>,
+    pub id_token: Option<Secret>,
+    pub scope: Option<String>,
+}
+
+fn bad(field: &'static str, message: &'static str) -> Error {
+    Error::new(Code::InvalidTokenResponse, message).field(field)
+}
+
+/// Checks a token endpoint response given its status, `Content-Type` and body.
+pub fn parse_response(
+    status: u16,
+    content_type: Option<&str>,
+    body: &str,
+) -> Result<TokenResponse> {
+    if status == 0 || (300..400).contains(&status) {
+        // fetch runs with `redirect: "manual"`: a redirect would re-send the
+        // code and verifier to another location (security-reference R37).
+        return Err(Error::new(
+            Code::InvalidTokenResponse,
+            "the token endpoint answered with a redirect, which is not followed",
+        )
+        .status(status));
+    }
+    let parsed = json::parse(body);
+    if status != 200 {
+        if let Ok(v) = &parsed {
+            if let Some(Value::String(error)) = v.get("error") {
+                let mut e = Error::new(
+                    Code::TokenError,
+                    "the token endpoint returned an OAuth error",
+                )
+                .status(status);
+                e.error = Some(error.clone());
+                e.error_description = v
+                    .get("error_description")
+                    .and_then(Value::as_str)
+                    .map(Into::into);
+                e.error_uri = v.get("error_uri").and_then(Value::as_str).map(Into::into);
+                return Err(e);
+            }
+        }
+        return Err(Error::new(
+            Code::InvalidTokenResponse,
+            "the token endpoint answered with an unexpected HTTP status",
+        )
+        .status(status));
+    }
+    let v = match parsed {
+        Ok(v) => v,
+        Err(e) => {
+            let msg = match e {
+                JsonError::TooLarge => "token response body is too large",
+                JsonError::TooDeep => "token response JSON is nested too deeply",
+                JsonError::DuplicateKey => "token response JSON repeats a member",
+                JsonError::Syntax => {
+                    if content_type.is_some_and(|c| !c.to_ascii_lowercase().contains("json")) {
+                        "token response is not JSON (unexpected Content-Type)"
+                    } else {
+                        "token response body is not valid JSON"
+                    }
+                }
+            };
+            return Err(bad("body", msg).status(status));
+        }
+    };
+    if !matches!(v, Value::Object(_)) {
+        return Err(bad("body", "token response is not a JSON object").status(status));
+    }
+    let access_token = match v.get("access_token") {
+        Some(Value::String(s)) if !s.is_empty() => Secret(s.clone()),
+        _ => {
+            return Err(bad(
+                "access_token",
+                "\"access_token\" must be a non-empty string",
+            ))
+        }
+    };
+    let token_type = match v.get("token_type") {
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer",
+        Some(Value::String(_)) => {
+            return Err(bad(
+                "token_type",
+                "unsupported \"token_type\"; only Bearer is supported",
+            ))
+        }
+        _ => return Err(bad("token_type", "\"token_type\" must be a string")),
+    };
+    let expires_in = match v.get("expires_in") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(
+            expires_in(n)
+                .ok_or_else(|| bad("expires_in", "\"expires_in\" must be a non-negative number"))?,
+        ),
+        // Some servers send the number as a string; a plain digit string is
+        // unambiguous, anything else is refused.
+        Some(Value::String(s))
+            if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            expires_in(s)
+        }
+        Some(_) => {
+            return Err(bad(
+                "expires_in",
+                "\"expires_in\" must be a non-negative number",
+            ))
+        }
+    };
+    let refresh_token = optional_string(&v, "refresh_token")?.map(Secret);
+    let id_token = optional_string(&v, "id_token")?.map(Secret);
+    let scope = optional_string(&v, "scope")?;
+    Ok(TokenResponse {
+        access_token,
+        token_type,
+        expires_in,
+        refresh_token,
+        id_token,
+        scope,
+    })
+}
+
+fn optional_string(v: &Value<'_>, field: &'static str) -> Result<Option<String>> {
+    match v.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(bad(field, "member must be a string when present")),
+    }
+}
+
+/// A JSON number (already grammar-checked) as whole seconds: the fraction is
+/// dropped, huge values are clamped to `MAX_EXPIRES_IN`, negatives refused.
+/// Plain integer arithmetic: no float parsing code in the module.
+fn expires_in(num: &str) -> Option<u64> {
+    if num.starts_with('-') {
+        return None;
+    }
+    let (mantissa, exp) = match num.find(['e', 'E']) {
+        Some(i) => (&num[..i], &num[i + 1..]),
+        None => (num, "0"),
+    };
+    let (int, frac) = match mantissa.find('.') {
+        Some(i) => (&mantissa[..i], &mantissa[i + 1..]),
+        None => (mantissa, ""),
+    };
+    let (neg_exp, exp_digits) = match exp.as_bytes().first() {
+        Some(b'-') => (true, &exp[1..]),
+        Some(b'+') => (false, &exp[1..]),
+        _ => (false, exp),
+    };
+    let mut e: i64 = 0;
+    for b in exp_digits.bytes() {
+        e = (e * 10 + i64::from(b - b'0')).min(100_000);
+    }
+    let shift = if neg_exp { -e } else { e } - frac.len() as i64;
+    let digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
+    let keep = digits.len() as i64 + shift.min(0);
+    let mut value: u64 = 0;
+    for &d in digits.iter().take(keep.max(0) as usize) {
+        value = value.saturating_mul(10).saturating_add(u64::from(d));
+    }
+    for _ in 0..shift.clamp(0, 20) {
+        value = value.saturating_mul(10);
+    }
+    Some(value.min(MAX_EXPIRES_IN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JSON: Option<&str> = Some("application/json; charset=utf-8");
+
+    fn ok(body: &str) -> TokenResponse {
+        parse_response(200, JSON, body).unwrap()
+    }
+
+    fn err(status: u16, ct: Option<&str>, body: &str) -> Error {
+        parse_response(status, ct, body).unwrap_err()
+    }
+
+    #[test]
+    fn tk01_request_body() {
+        let cb = crate::callback::RawCallback::parse(
+            "https://a.example/cb?code=c+1%26&state=s",
+            "https://a.example/cb",
+        )
+        .unwrap();
+        let v = CodeVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()).unwrap();
+        let body = request_body(
+            cb.into_code().unwrap(),
+            v,
+            "https://a.example/cb",
+            "my client",
+        );
+        assert_eq!(
+            body,
+            "grant_type=authorization_code&code=c+1%26&redirect_uri=https%3A%2F%2Fa.example%2Fcb&client_id=my+client&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+        );
+    }
+
+    #[test]
+    fn success_and_optional_fields() {
+        let t = ok(
+            r#"{"access_token":"at","token_type":"Bearer","expires_in":3600,"refresh_token":"rt","id_token":"a.b.c","scope":"openid api","example_parameter":"x"}"#,
+        );
+        assert_eq!(t.access_token.secret(), "at");
+        assert_eq!(t.token_type, "Bearer");
+        assert_eq!(t.expires_in, Some(3600));
+        assert_eq!(t.refresh_token.unwrap().secret(), "rt");
+        assert_eq!(t.id_token.unwrap().secret(), "a.b.c");
+        assert_eq!(t.scope.as_deref(), Some("openid api"));
+    }
+
+    #[test]
+    fn tk02_tk03_oauth_errors() {
+        let e = err(400, JSON, r#"{"error":"invalid_grant"}"#);
+        assert_eq!(e.code, Code::TokenError);
+        assert_eq!(e.error.as_deref(), Some("invalid_grant"));
+        assert_eq!(e.status, Some(400));
+        let e = err(
+            401,
+            JSON,
+            r#"{"error":"invalid_client","error_description":"x","error_uri":"https://as/e"}"#,
+        );
+        assert_eq!(
+            (
+                e.error.as_deref(),
+                e.error_description.as_deref(),
+                e.error_uri.as_deref()
+            ),
+            (Some("invalid_client"), Some("x"), Some("https://as/e"))
+        );
+        assert_eq!(e.status, Some(401));
+    }
+
+    #[test]
+    fn tk04_server_errors_with_html() {
+        for status in [500, 502, 503, 404] {
+            let e = err(status, Some("text/html"), "<html>oops</html>");
+            assert_eq!(e.code, Code::InvalidTokenResponse);
+            assert_eq!(e.status, Some(status));
+        }
+    }
+
+    #[test]
+    fn tk05_tk06_tk07_not_a_token_object() {
+        assert_eq!(
+            err(200, Some("text/html"), "<html>portal</html>").code,
+            Code::InvalidTokenResponse
+        );
+        assert_eq!(
+            err(200, JSON, "{\"access_token\":").code,
+            Code::InvalidTokenResponse
+        );
+        for body in ["[]", "\"str\"", "null", "1"] {
+            assert_eq!(err(200, JSON, body).field, Some("body"), "{body}");
+        }
+        let e = err(200, JSON, r#"{"error":"invalid_grant"}"#);
+        assert_eq!(
+            (e.code, e.field),
+            (Code::InvalidTokenResponse, Some("access_token"))
+        );
+    }
+
+    #[test]
+    fn tk08_access_token_types() {
+        for at in ["", "\"\"", "123", "null", "{}", "[\"a\"]", "true"] {
+            let body = if at.is_empty() {
+                r#"{"token_type":"Bearer"}"#.to_string()
+            } else {
+                format!(r#"{{"access_token":{at},"token_type":"Bearer"}}"#)
+            };
+            let e = err(200, JSON, &body);
+            assert_eq!(
+                (e.code, e.field),
+                (Code::InvalidTokenResponse, Some("access_token")),
+                "{at}"
+            );
+        }
+    }
+
+    #[test]
+    fn tk09_tk10_tk11_token_type() {
+        let e = err(200, JSON, r#"{"access_token":"a"}"#);
+        assert_eq!(e.field, Some("token_type"));
+        for tt in ["mac", "N_A", "", "DPoP"] {
+            let e = err(
+                200,
+                JSON,
+                &format!(r#"{{"access_token":"a","token_type":"{tt}"}}"#),
+            );
+            assert_eq!(
+                (e.code, e.field),
+                (Code::InvalidTokenResponse, Some("token_type")),
+                "{tt}"
+            );
+        }
+        for tt in ["BEARER", "bEARER", "bearer"] {
+            assert_eq!(
+                ok(&format!(r#"{{"access_token":"a","token_type":"{tt}"}}"#)).token_type,
+                "Bearer"
+            );
+        }
+    }
+
+    #[test]
+    fn tk13_tk14_expires_in() {
+        let exp = |v: &str| {
+            parse_response(
+                200,
+                JSON,
+                &format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":{v}}}"#),
+            )
+            .map(|t| t.expires_in)
+        };
+        assert_eq!(
+            ok(r#"{"access_token":"a","token_type":"Bearer"}"#).expires_in,
+            None
+        );
+        assert_eq!(exp("null").unwrap(), None);
+        assert_eq!(exp("3600").unwrap(), Some(3600));
+        assert_eq!(exp("\"3600\"").unwrap(), Some(3600));
+        assert_eq!(exp("3600.5").unwrap(), Some(3600));
+        assert_eq!(exp("0").unwrap(), Some(0));
+        assert_eq!(exp("3.6e3").unwrap(), Some(3600));
+        assert_eq!(exp("36E+2").unwrap(), Some(3600));
+        assert_eq!(exp("36000e-1").unwrap(), Some(3600));
+        assert_eq!(exp("1e-400").unwrap(), Some(0));
+        assert_eq!(exp("1e309").unwrap(), Some(MAX_EXPIRES_IN));
+        assert_eq!(exp("1e99999999999999999999").unwrap(), Some(MAX_EXPIRES_IN));
+        assert_eq!(exp("18446744073709551616").unwrap(), Some(MAX_EXPIRES_IN));
+        for bad in [
+            "-1", "-0.5", "\"abc\"", "\"-1\"", "\"1.5\"", "true", "[]", "{}",
+        ] {
+            let e = exp(bad).unwrap_err();
+            assert_eq!(
+                (e.code, e.field),
+                (Code::InvalidTokenResponse, Some("expires_in")),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn tk15_optional_field_types() {
+        for (f, v) in [
+            ("refresh_token", "5"),
+            ("scope", "[\"a\"]"),
+            ("id_token", "{}"),
+        ] {
+            let e = err(
+                200,
+                JSON,
+                &format!(r#"{{"access_token":"a","token_type":"Bearer","{f}":{v}}}"#),
+            );
+            assert_eq!((e.code, e.field), (Code::InvalidTokenResponse, Some(f)));
+        }
+    }
+
+    #[test]
+    fn tk16_tk17_duplicates_and_limits() {
+        let e = err(
+            200,
+            JSON,
+            r#"{"access_token":"a","access_token":"b","token_type":"Bearer"}"#,
+        );
+        assert_eq!(e.code, Code::InvalidTokenResponse);
+        let deep = "[".repeat(100_000);
+        assert_eq!(err(200, JSON, &deep).code, Code::InvalidTokenResponse);
+        let big = format!(
+            r#"{{"access_token":"{}","token_type":"Bearer"}}"#,
+            "a".repeat(10 * 1024 * 1024)
+        );
+        assert_eq!(err(200, JSON, &big).code, Code::InvalidTokenResponse);
+    }
+
+    #[test]
+    fn tk21_redirects_not_followed() {
+        for s in [0, 302, 307, 308] {
+            let e = err(s, None, "");
+            assert_eq!((e.code, e.status), (Code::InvalidTokenResponse, Some(s)));
+        }
+    }
+
+    #[test]
+    fn secrets_do_not_leak_through_debug_or_errors() {
+        let t =
+            ok(r#"{"access_token":"SECRET-AT","token_type":"Bearer","refresh_token":"SECRET-RT"}"#);
+        let shown = format!("{t:?}");
+        assert!(!shown.contains("SECRET"), "{shown}");
+        let e = err(
+            200,
+            JSON,
+            r#"{"access_token":"SECRET-AT","token_type":"mac"}"#,
+        );
+        assert!(!format!("{e:?}").contains("SECRET"));
+    }
+}
