@@ -153,6 +153,16 @@ export class Device {
     return withTimeout(new Promise((resolve) => this._browserOpenWaiters.push(resolve)), timeout, "the app never opened the browser");
   }
 
+  /** Resolves with the browser page once the app has asked to open it `count` times in all. */
+  async waitForBrowserOpens(count, { timeout = 15000 } = {}) {
+    const end = Date.now() + timeout;
+    while (this.browserOpens.length < count) {
+      if (Date.now() > end) throw new Error(`the app opened the browser ${this.browserOpens.length} times, not ${count}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return this.browserPage;
+  }
+
   /** Resolves with the next custom-scheme URL the provider redirects the browser to. */
   nextDeepLink({ timeout = 15000 } = {}) {
     return withTimeout(new Promise((resolve) => this._deepLinkWaiters.push(resolve)), timeout, "no redirect to the app's scheme");
@@ -161,13 +171,18 @@ export class Device {
   /** The user signs in (and consents) in the system browser; resolves with the callback deep link. */
   async userSignsIn(login = "alice") {
     const page = await this.waitForBrowser();
-    const link = this.nextDeepLink();
-    await page.waitForSelector("input[name=login]");
-    await page.fill("input[name=login]", login);
-    await page.fill("input[name=password]", "any password");
-    await page.click("button[type=submit]");
-    // Native clients are always shown the consent page.
-    await page.waitForURL(/\/interaction\//);
+    const link = this.nextDeepLink({ timeout: 30000 });
+    link.catch(() => {}); // awaited below; a failed step reports first
+    // The browser keeps the provider's session between logins: the sign-in
+    // form appears only the first time; native clients get the consent page
+    // every time.
+    await page.locator("input[name=login], button[type=submit]").first().waitFor();
+    if (await page.locator("input[name=login]").count()) {
+      await page.fill("input[name=login]", login);
+      await page.fill("input[name=password]", "any password");
+      await page.click("button[type=submit]");
+      await page.locator("input[name=login]").waitFor({ state: "detached" });
+    }
     const consent = page.locator("button[type=submit]");
     await consent.waitFor();
     await consent.click();
