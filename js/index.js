@@ -49,17 +49,18 @@ const MAX_BODY = 256 * 1024;
 const fail = (code, message, details) => new PkceError(code, message, details);
 const thenable = (v) => v != null && typeof v.then === "function";
 
-function flatParams(obj, field) {
-  if (obj == null) return [];
+// Extra parameters cross into the module form-encoded; it checks the names.
+function formParams(obj, field) {
+  if (obj == null) return undefined;
   if (typeof obj !== "object" || Array.isArray(obj)) {
     throw fail("invalid_config", `${field} must be an object of strings`, { field });
   }
-  const out = [];
+  const out = new URLSearchParams();
   for (const [k, v] of Object.entries(obj)) {
     if (typeof v !== "string") throw fail("invalid_config", `${field}.${k} must be a string`, { field });
-    out.push(k, v);
+    out.append(k, v);
   }
-  return out;
+  return out.toString();
 }
 
 function storageOf(opt) {
@@ -138,7 +139,7 @@ class Client {
     }
     this.#fetch = config.fetch ?? null;
     this.#storage = storageOf(config.storage);
-    this.#core = new Core(...s, flatParams(config.extraAuthParams, "extraAuthParams"), ttl ?? undefined);
+    this.#core = new Core(...s, formParams(config.extraAuthParams, "extraAuthParams"), ttl ?? undefined);
   }
 
   /** Saves a new transaction and resolves with the URL to send the user to. */
@@ -152,7 +153,9 @@ class Client {
         throw fail("invalid_config", "appState must be JSON-serialisable", { field: "appState", cause: e });
       }
     }
-    const [url, key, record] = this.#core.begin(appJson, flatParams(extraAuthParams, "extraAuthParams"), Date.now());
+    const [url, key, record] = this.#core
+      .begin(appJson, formParams(extraAuthParams, "extraAuthParams"), Date.now())
+      .split("\n");
     await this.#sweep();
     await withStorage(this.#storage, async (s) => {
       const r = s.setItem(key, record);
@@ -205,7 +208,7 @@ class Client {
       return v;
     });
 
-    const [endpoint, body, appStateJson] = this.#core.tokenRequest(href, record, Date.now());
+    const [endpoint, body, appStateJson] = this.#core.tokenRequest(href, record, Date.now()).split("\n");
     const fetchFn = this.#fetch ?? globalThis.fetch?.bind(globalThis);
     let res;
     try {

@@ -32,3 +32,11 @@ wasm-pack build . --release --target web --out-dir pkg --no-pack "$@" "${cargo_a
 # wasm-pack writes a catch-all .gitignore into pkg/, which npm pack would honour
 # and so leave the module out of the tarball. The root .gitignore covers pkg/.
 rm -f pkg/.gitignore
+
+# The generated glue repeats every Rust doc comment as JSDoc; shipped as is it
+# is twice the size of the module's own JS. Minified in place (generated code
+# either way); the hand-written js/ files stay readable.
+if [ -x node_modules/.bin/esbuild ]; then
+  node_modules/.bin/esbuild pkg/pkce_wasm.js --minify --format=esm --log-level=warning --outfile=pkg/pkce_wasm.min.js
+  mv pkg/pkce_wasm.min.js pkg/pkce_wasm.js
+fi

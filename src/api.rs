@@ -7,7 +7,7 @@
 
 use crate::authorize::{self, Transaction};
 use crate::callback::RawCallback;
-use crate::config::{Config, RawConfig, PROTOCOL_PARAMS};
+use crate::config::{Config, RawConfig};
 use crate::error::{Code, Error, Result};
 use crate::json;
 use crate::store::{self, Record};
@@ -45,21 +45,26 @@ impl From<Error> for JsValue {
 
 type JsResult<T> = core::result::Result<T, JsValue>;
 
-/// `[name, value, name, value, …]` from JS, checked against the protocol's own
-/// parameters.
-fn pairs(flat: Vec<String>, field: &'static str) -> Result<Vec<(String, String)>> {
-    let mut out = Vec::with_capacity(flat.len() / 2);
-    let mut it = flat.into_iter();
-    while let (Some(k), Some(v)) = (it.next(), it.next()) {
-        if PROTOCOL_PARAMS.contains(&k.as_str()) {
-            return Err(Error::config(
-                field,
-                "may not set a protocol parameter (response_type, client_id, redirect_uri, scope, state, nonce, code_challenge, audience, …)",
-            ));
+/// Extra authorization parameters arrive form-encoded (`URLSearchParams`), so
+/// only strings cross the boundary; results go back as `\n`-joined fields
+/// (none of them can contain a newline: URLs, keys and JSON text). Arrays of
+/// strings would cost the module their conversion code.
+fn pairs(query: Option<String>) -> Result<Vec<(String, String)>> {
+    let pairs = crate::form::parse(query.as_deref().unwrap_or(""))
+        .ok_or_else(|| Error::config("extraAuthParams", "must be valid form encoding"))?;
+    crate::config::check_extra_params(&pairs)?;
+    Ok(pairs)
+}
+
+fn join(parts: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
         }
-        out.push((k, v));
+        out.push_str(p);
     }
-    Ok(out)
+    out
 }
 
 /// The validated configuration and the steps of one client.
@@ -81,7 +86,7 @@ impl Core {
         redirect_uri: Option<String>,
         scope: Option<String>,
         audience: Option<String>,
-        extra_auth_params: Vec<String>,
+        extra_auth_params: Option<String>,
         transaction_ttl_seconds: Option<f64>,
     ) -> JsResult<Core> {
         let cfg = Config::new(RawConfig {
@@ -92,7 +97,7 @@ impl Core {
             redirect_uri,
             scope,
             audience,
-            extra_auth_params: pairs(extra_auth_params, "extraAuthParams")?,
+            extra_auth_params: pairs(extra_auth_params)?,
             transaction_ttl_seconds,
         })?;
         Ok(Core { cfg })
@@ -104,15 +109,15 @@ impl Core {
         store::PREFIX.into()
     }
 
-    /// A new login: `[authorizeUrl, storageKey, record]`. The record holds the
-    /// verifier and must be stored under the key before the URL is used.
+    /// A new login: `authorizeUrl \n storageKey \n record`. The record holds
+    /// the verifier and must be stored under the key before the URL is used.
     pub fn begin(
         &self,
         app_state: Option<String>,
-        extra_auth_params: Vec<String>,
+        extra_auth_params: Option<String>,
         now: f64,
-    ) -> JsResult<Vec<String>> {
-        let extra = pairs(extra_auth_params, "extraAuthParams")?;
+    ) -> JsResult<String> {
+        let extra = pairs(extra_auth_params)?;
         let tx = Transaction::generate(&self.cfg)?;
         let url = authorize::url(&self.cfg, &tx, &extra);
         let key = store::key(&tx.state);
@@ -124,7 +129,7 @@ impl Core {
             created_at: now,
             app_state,
         };
-        Ok(vec![url, key, record.serialize()])
+        Ok(join(&[&url, &key, &record.serialize()]))
     }
 
     /// Whether `href` is this client's redirect URI carrying `code` or `error`.
@@ -152,15 +157,10 @@ impl Core {
     }
 
     /// Steps 4–5 with the transaction taken from storage (`None` when there was
-    /// none): `[tokenEndpoint, formBody, appStateJson]`. The body carries the
-    /// code and the verifier and goes nowhere but the token endpoint.
+    /// none): `tokenEndpoint \n formBody \n appStateJson`. The body carries
+    /// the code and the verifier and goes nowhere but the token endpoint.
     #[wasm_bindgen(js_name = tokenRequest)]
-    pub fn token_request(
-        &self,
-        href: &str,
-        record: Option<String>,
-        now: f64,
-    ) -> JsResult<Vec<String>> {
+    pub fn token_request(&self, href: &str, record: Option<String>, now: f64) -> JsResult<String> {
         Ok(self.token_request_inner(href, record, now)?)
     }
 
@@ -185,12 +185,7 @@ impl Core {
 }
 
 impl Core {
-    fn token_request_inner(
-        &self,
-        href: &str,
-        record: Option<String>,
-        now: f64,
-    ) -> Result<Vec<String>> {
+    fn token_request_inner(&self, href: &str, record: Option<String>, now: f64) -> Result<String> {
         let raw = RawCallback::parse(href, &self.cfg.redirect_base)?;
         let record = record.ok_or_else(|| {
             Error::new(
@@ -229,11 +224,11 @@ impl Core {
             &self.cfg.redirect_uri,
             &self.cfg.client_id,
         );
-        Ok(vec![
-            self.cfg.token_endpoint.clone(),
-            body,
-            record.app_state.unwrap_or_default(),
-        ])
+        Ok(join(&[
+            &self.cfg.token_endpoint,
+            &body,
+            record.app_state.as_deref().unwrap_or(""),
+        ]))
     }
 }
 

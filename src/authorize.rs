@@ -34,14 +34,14 @@ impl Transaction {
 }
 
 pub fn wants_openid(scope: Option<&str>) -> bool {
-    scope.is_some_and(|s| s.split(' ').any(|w| w == "openid"))
+    scope.is_some_and(|s| crate::split_byte(s, b' ').any(|w| w == "openid"))
 }
 
 /// The `/authorize` URL. The endpoint's own query is kept; every parameter
 /// appears once; the verifier itself never goes in.
 pub fn url(cfg: &Config, tx: &Transaction, extra: &[(String, String)]) -> String {
     let mut out = cfg.authorization_endpoint.clone();
-    match out.find('?') {
+    match crate::find_byte(&out, b'?') {
         None => out.push('?'),
         Some(i) if i + 1 < out.len() && !out.ends_with('&') => out.push('&'),
         Some(_) => {}

@@ -58,7 +58,11 @@ impl RawCallback {
             ));
         }
         let query = url.query.unwrap_or("");
-        if query.split('&').filter(|s| !s.is_empty()).count() > MAX_PARAMS {
+        if crate::split_byte(query, b'&')
+            .filter(|s| !s.is_empty())
+            .count()
+            > MAX_PARAMS
+        {
             return Err(invalid("callback has too many parameters"));
         }
         let params =
@@ -108,11 +112,11 @@ impl RawCallback {
             Some(iss) if iss == expected => Ok(()),
             Some(_) => Err(Error::new(
                 Code::IssuerMismatch,
-                "the callback's iss does not equal the configured issuer (RFC 9207)",
+                "callback iss differs from the issuer (RFC 9207)",
             )),
             None if require_iss => Err(Error::new(
                 Code::IssuerMismatch,
-                "the callback has no iss although the issuer always sends it (RFC 9207)",
+                "callback lacks the iss the issuer always sends (RFC 9207)",
             )),
             None => Ok(()),
         }
@@ -147,7 +151,7 @@ impl RawCallback {
             .any(|n| self.get(n).is_some())
         {
             return Err(invalid(
-                "callback carries tokens; only the authorization code flow is accepted",
+                "callback carries tokens (only the code flow is accepted)",
             ));
         }
         let mut params = self.params;

@@ -66,7 +66,7 @@ impl Config {
                 if u.query.is_some() || u.fragment.is_some() {
                     return Err(Error::config(
                         "issuer",
-                        "issuer must not have a query or fragment (RFC 8414 §2)",
+                        "issuer must not have a query or fragment",
                     ));
                 }
                 Some(iss)
@@ -77,21 +77,14 @@ impl Config {
         let redirect_base = redirect_base(&redirect_uri)?;
         let scope = raw.scope.filter(|s| !s.is_empty());
         let audience = raw.audience.filter(|s| !s.is_empty());
-        for (name, _) in &raw.extra_auth_params {
-            if name.is_empty() || PROTOCOL_PARAMS.contains(&name.as_str()) {
-                return Err(Error::config(
-                    "extraAuthParams",
-                    "extraAuthParams may not set a protocol parameter (response_type, client_id, redirect_uri, scope, state, nonce, code_challenge, code_challenge_method, audience, …)",
-                ));
-            }
-        }
+        check_extra_params(&raw.extra_auth_params)?;
         let ttl = raw
             .transaction_ttl_seconds
             .unwrap_or(f64::from(DEFAULT_TTL_SECONDS));
         if !(1.0..=86_400.0).contains(&ttl) {
             return Err(Error::config(
                 "transactionTtlSeconds",
-                "transactionTtlSeconds must be a number of seconds between 1 and 86400",
+                "transactionTtlSeconds must be 1 to 86400",
             ));
         }
         Ok(Config {
@@ -108,6 +101,20 @@ impl Config {
             require_iss: false,
         })
     }
+}
+
+/// `extraAuthParams` may add parameters, never replace the protocol's (R16).
+pub fn check_extra_params(pairs: &[(String, String)]) -> Result<()> {
+    if pairs
+        .iter()
+        .any(|(k, _)| k.is_empty() || PROTOCOL_PARAMS.contains(&k.as_str()))
+    {
+        return Err(Error::config(
+            "extraAuthParams",
+            "extraAuthParams may not set a protocol parameter (state, scope, redirect_uri, …)",
+        ));
+    }
+    Ok(())
 }
 
 fn non_empty(v: Option<String>, field: &'static str, msg: &'static str) -> Result<String> {
@@ -129,7 +136,7 @@ fn secure_url<'a>(s: &'a str, field: &'static str) -> Result<Url<'a>> {
         "http" if u.is_loopback() => Ok(u),
         "http" => Err(Error::config(
             field,
-            "http: is allowed only for loopback hosts (127.0.0.1, [::1], localhost); use https",
+            "must be https (http only on a loopback host)",
         )),
         _ => Err(Error::config(field, "URL scheme must be https")),
     }
@@ -143,7 +150,7 @@ fn endpoint(v: Option<String>, field: &'static str) -> Result<String> {
     if u.fragment.is_some() {
         return Err(Error::config(
             field,
-            "endpoint URL must not have a fragment (RFC 6749 §3.1)",
+            "endpoint URL must not have a fragment",
         ));
     }
     if let Some(q) = u.query {
@@ -155,7 +162,7 @@ fn endpoint(v: Option<String>, field: &'static str) -> Result<String> {
         if clash {
             return Err(Error::config(
                 field,
-                "endpoint query must be well-formed and must not carry protocol parameters",
+                "endpoint query is malformed or sets a protocol parameter",
             ));
         }
     }
@@ -170,10 +177,7 @@ fn redirect_base(s: &str) -> Result<String> {
         return Err(Error::config(F, "redirectUri must not have a fragment"));
     }
     if u.has_userinfo {
-        return Err(Error::config(
-            F,
-            "redirectUri must not contain user:password@",
-        ));
+        return Err(Error::config(F, "URL must not contain user:password@"));
     }
     if u.query.is_some_and(|q| {
         crate::form::parse(q).is_none_or(|pairs| {
@@ -184,7 +188,7 @@ fn redirect_base(s: &str) -> Result<String> {
     }) {
         return Err(Error::config(
             F,
-            "redirectUri query must be well-formed and must not use code, state, error or iss",
+            "redirectUri query is malformed or uses code, state, error or iss",
         ));
     }
     match u.scheme.as_str() {
@@ -193,17 +197,17 @@ fn redirect_base(s: &str) -> Result<String> {
         "http" | "https" => {
             return Err(Error::config(
                 F,
-                "redirectUri must be https (http only on 127.0.0.1, [::1] or localhost)",
+                "must be https (http only on a loopback host)",
             ))
         }
-        "javascript" | "data" | "file" | "blob" | "about" | "vbscript" | "ws" | "wss"
-        | "ftp" | "capacitor" | "filesystem" => {
+        "javascript" | "data" | "file" | "blob" | "about" | "vbscript" | "ws" | "wss" | "ftp"
+        | "capacitor" | "filesystem" => {
             return Err(Error::config(F, "redirectUri scheme is not allowed"))
         }
-        scheme if !scheme.contains('.') => {
+        scheme if !scheme.bytes().any(|b| b == b'.') => {
             return Err(Error::config(
                 F,
-                "a private-use redirectUri scheme must be reverse-DNS, e.g. com.example.app:/callback (RFC 8252 §7.1)",
+                "a custom redirectUri scheme must be reverse-DNS, e.g. com.example.app:/callback",
             ))
         }
         _ => {}

@@ -51,7 +51,7 @@ pub fn decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn hex(b: u8) -> Option<u8> {
+pub(crate) fn hex(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),
@@ -63,8 +63,8 @@ fn hex(b: u8) -> Option<u8> {
 /// Splits and decodes a query string. Empty segments (`a=1&&b=2`) are skipped.
 pub fn parse(query: &str) -> Option<Vec<(String, String)>> {
     let mut pairs = Vec::new();
-    for seg in query.split('&').filter(|s| !s.is_empty()) {
-        let (name, value) = match seg.find('=') {
+    for seg in crate::split_byte(query, b'&').filter(|s| !s.is_empty()) {
+        let (name, value) = match crate::find_byte(seg, b'=') {
             Some(i) => (&seg[..i], &seg[i + 1..]),
             None => (seg, ""),
         };

@@ -62,7 +62,7 @@ impl Record {
     /// (tampered, truncated, older schema): such an entry counts as absent.
     pub fn parse(text: &str) -> Option<Record> {
         let v = json::parse(text).ok()?;
-        if v.get("v") != Some(&Value::Number(VERSION)) {
+        if !matches!(v.get("v"), Some(Value::Number(n)) if *n == VERSION) {
             return None;
         }
         let string = |k: &str| match v.get(k) {

@@ -23,7 +23,7 @@ impl<'a> Url<'a> {
         if s.bytes().any(|b| b <= b' ' || b == 0x7f) {
             return None;
         }
-        let colon = s.find(':')?;
+        let colon = crate::find_byte(s, b':')?;
         let scheme = &s[..colon];
         let mut chars = scheme.bytes();
         if !chars.next()?.is_ascii_alphabetic()
@@ -32,11 +32,11 @@ impl<'a> Url<'a> {
             return None;
         }
         let rest = &s[colon + 1..];
-        let (rest, fragment) = match rest.find('#') {
+        let (rest, fragment) = match crate::find_byte(rest, b'#') {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
         };
-        let (rest, query) = match rest.find('?') {
+        let (rest, query) = match crate::find_byte(rest, b'?') {
             Some(i) => (&rest[..i], Some(&rest[i + 1..])),
             None => (rest, None),
         };
@@ -50,15 +50,15 @@ impl<'a> Url<'a> {
             fragment,
         };
         if let Some(after) = rest.strip_prefix("//") {
-            let end = after.find('/').unwrap_or(after.len());
+            let end = crate::find_byte(after, b'/').unwrap_or(after.len());
             let mut authority = &after[..end];
             url.path = &after[end..];
-            if let Some(at) = authority.rfind('@') {
+            if let Some(at) = crate::rfind_byte(authority, b'@') {
                 url.has_userinfo = true;
                 authority = &authority[at + 1..];
             }
             let (host, port) = if authority.starts_with('[') {
-                let close = authority.find(']')?;
+                let close = crate::find_byte(authority, b']')?;
                 let tail = &authority[close + 1..];
                 let port = match tail.strip_prefix(':') {
                     Some(p) => Some(p),
@@ -67,7 +67,7 @@ impl<'a> Url<'a> {
                 };
                 (&authority[..=close], port)
             } else {
-                match authority.rfind(':') {
+                match crate::rfind_byte(authority, b':') {
                     Some(i) => (&authority[..i], Some(&authority[i + 1..])),
                     None => (authority, None),
                 }
@@ -133,7 +133,7 @@ impl<'a> Url<'a> {
 
 fn is_ipv4_127(h: &str) -> bool {
     let mut n = 0;
-    for (i, part) in h.split('.').enumerate() {
+    for (i, part) in crate::split_byte(h, b'.').enumerate() {
         n += 1;
         let ok = !part.is_empty()
             && part.len() <= 3
