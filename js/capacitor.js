@@ -41,8 +41,8 @@ export function loginWithCapacitor(client, { Browser, App, appState, browserOpti
  * while the user was in the browser), completes that login. Resolves with null
  * when the launch URL is absent or is not a callback for `client`. Rejects as
  * handleCallback does; `no_transaction` means the link was already used,
- * expired, or was not started by this app — Android keeps returning the same
- * launch URL for the life of the process, so treat it as "nothing to resume".
+ * expired, or was not started by this app — Android can return the same
+ * launch URL again on later starts, so treat it as "nothing to resume".
  * The transaction must be in a durable store (see preferencesStorage).
  */
 export async function resumeCapacitorLogin(client, { App } = {}) {
