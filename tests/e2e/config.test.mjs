@@ -21,7 +21,7 @@ describe("pointing the demo at another provider", { timeout: 90_000 }, () => {
       audience: "https://api.example.com",
     });
     await page.goto(`${servers.pageUrl}?${query}`);
-    await page.waitForFunction(() => document.body.dataset.state === "ready");
+    await page.waitForFunction(() => document.body?.dataset.state === "ready");
     assert.equal(await page.textContent("#provider-name"), "Auth0 (configured in this tab)");
     assert.equal(new URL(page.url()).search, "", "the settings left the address bar");
 
@@ -53,7 +53,7 @@ describe("pointing the demo at another provider", { timeout: 90_000 }, () => {
     await page.fill("input[name=resource]", servers.apiAudience);
     await page.fill("input[name=apiUrl]", servers.apiUrl);
     await Promise.all([page.waitForEvent("load"), page.click("#provider-form button[type=submit]")]);
-    await page.waitForFunction(() => document.body.dataset.state === "ready");
+    await page.waitForFunction(() => document.body?.dataset.state === "ready");
     assert.match(await page.textContent("#provider-name"), /configured in this tab/);
 
     await startLoginAs(page, servers, "frank");
@@ -63,7 +63,7 @@ describe("pointing the demo at another provider", { timeout: 90_000 }, () => {
     assert.equal(await page.textContent("#api-user"), "frank");
 
     await Promise.all([page.waitForEvent("load"), page.click("#use-local")]);
-    await page.waitForFunction(() => document.body.dataset.state === "ready");
+    await page.waitForFunction(() => document.body?.dataset.state === "ready");
     assert.equal(await page.textContent("#provider-name"), "Local provider (node-oidc-provider)");
     await context.close();
   });

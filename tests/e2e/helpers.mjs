@@ -94,8 +94,8 @@ export function tokenRequestsSince(servers, mark) {
 /** Opens the demo and waits until the package is loaded and the page ready. */
 export async function openDemo(page, servers) {
   await page.goto(servers.pageUrl);
-  await page.waitForFunction(() => document.body.dataset.state !== "loading");
-  const state = await page.evaluate(() => document.body.dataset.state);
+  await page.waitForFunction(() => document.body && document.body.dataset.state !== "loading");
+  const state = await page.evaluate(() => document.body?.dataset.state);
   if (state !== "ready") {
     const status = await page.textContent("#status");
     const error = (await page.textContent("#error")).replace(/\s+/g, " ").trim();
@@ -145,9 +145,9 @@ export async function consentAndHoldCallback(page, servers) {
 
 /** Waits for the demo to finish the callback, successfully or not. */
 export async function waitForOutcome(page) {
-  await page.waitForFunction(() => ["done", "error"].includes(document.body.dataset.state), null, { timeout: 20_000 });
+  await page.waitForFunction(() => ["done", "error"].includes(document.body?.dataset.state), null, { timeout: 20_000 });
   return page.evaluate(() => ({
-    state: document.body.dataset.state,
+    state: document.body?.dataset.state,
     status: document.getElementById("status").textContent,
     errorCode: document.getElementById("error").dataset.code ?? null,
     errorText: document.getElementById("error").classList.contains("hidden")
