@@ -1,8 +1,8 @@
 // Types for pkce-wasm/capacitor. The plugin parameters are typed structurally
 // so this file does not require the optional @capacitor/* peer dependencies.
-import type { PkceClient, PkceError, StorageLike, TokenSet } from "./index.js";
+import type { PkceClient, StorageLike, TokenSet } from "./index.js";
 
-export { PkceError };
+export { PkceError } from "./index.js";
 
 /** Milliseconds a login waits, after `browserFinished`, for the callback before `cancelled`. */
 export declare const DEFAULT_CANCEL_GRACE_MS: number;
@@ -31,9 +31,9 @@ export interface CapacitorHttpLike {
     url: string;
     method: string;
     headers?: Record<string, string>;
-    data?: unknown;
+    data?: any;
     disableRedirects?: boolean;
-    responseType?: string;
+    responseType?: "arraybuffer" | "blob" | "json" | "text" | "document";
     connectTimeout?: number;
     readTimeout?: number;
     webFetchExtra?: RequestInit;
@@ -58,11 +58,11 @@ export interface CapacitorHttpResponse {
   json(): Promise<unknown>;
 }
 
-export interface CapacitorLoginOptions {
+export interface CapacitorLoginOptions<S = unknown> {
   Browser: BrowserLike;
   App: AppLike;
   /** Saved with the transaction and returned as `TokenSet.appState`. */
-  appState?: unknown;
+  appState?: S;
   /** Extra `Browser.open` options, e.g. `{ presentationStyle: "popover", toolbarColor: "#123456" }`. */
   browserOptions?: Record<string, unknown>;
   /** Default DEFAULT_CANCEL_GRACE_MS (1500): Android may report `browserFinished` just before the deep link. */
@@ -79,14 +79,14 @@ export interface CapacitorLoginOptions {
  * Rejects with PkceError `cancelled` when the user closes the browser and no
  * callback follows. Every listener it added is removed before it settles.
  */
-export declare function loginWithCapacitor(client: PkceClient, options: CapacitorLoginOptions): Promise<TokenSet>;
+export declare function loginWithCapacitor<S = unknown>(client: PkceClient, options: CapacitorLoginOptions<S>): Promise<TokenSet<S>>;
 
 /**
  * Cold start: if `App.getLaunchUrl()` is a callback for `client`, completes
  * that login; otherwise resolves with null. Rejects as `handleCallback` does;
  * `no_transaction` means already used, expired, or not started by this app.
  */
-export declare function resumeCapacitorLogin(client: PkceClient, options: { App: Pick<AppLike, "getLaunchUrl"> }): Promise<TokenSet | null>;
+export declare function resumeCapacitorLogin<S = unknown>(client: PkceClient, options: { App: Pick<AppLike, "getLaunchUrl"> }): Promise<TokenSet<S> | null>;
 
 /**
  * A `fetch` for PkceClient built on CapacitorHttp: the token request leaves

@@ -1,7 +1,7 @@
 // Types for pkce-wasm/cordova: login in an external user agent, result by deep link.
-import type { PkceClient, PkceError, StorageLike, TokenSet } from "./index.js";
+import type { PkceClient, StorageLike, TokenSet } from "./index.js";
 
-export { PkceError };
+export { PkceError } from "./index.js";
 
 /** Milliseconds a login waits, after the browser reports it closed, for the callback before `cancelled`. */
 export declare const DEFAULT_CANCEL_GRACE_MS: number;
@@ -32,13 +32,13 @@ export interface ExternalBrowser {
   close?(): void | Promise<void>;
 }
 
-export interface CordovaLoginOptions {
+export interface CordovaLoginOptions<S = unknown> {
   /** An opener, e.g. `safariViewController(SafariViewController)`, or a function `(url) => void`. */
   browser: ExternalBrowser | ((url: string, events: { closed(): void }) => void | Promise<void>);
   /** e.g. `handleOpenURLSource()` or `universalLinksSource(universalLinks)`. */
   deepLinks: DeepLinkSource;
   /** Saved with the transaction and returned as `TokenSet.appState`. */
-  appState?: unknown;
+  appState?: S;
   /** Default DEFAULT_CANCEL_GRACE_MS (1500). */
   cancelGraceMs?: number;
   /** Aborting rejects the login with PkceError `cancelled` and closes the browser. */
@@ -54,7 +54,7 @@ export interface CordovaLoginOptions {
  * `invalid_config` for an opener that would load the page inside the app.
  * Every listener it registered is removed before it settles.
  */
-export declare function loginWithCordova(client: PkceClient, options: CordovaLoginOptions): Promise<TokenSet>;
+export declare function loginWithCordova<S = unknown>(client: PkceClient, options: CordovaLoginOptions<S>): Promise<TokenSet<S>>;
 
 /**
  * Cold start: completes a login whose callback link the source retained (or
@@ -62,10 +62,10 @@ export declare function loginWithCordova(client: PkceClient, options: CordovaLog
  * none; rejects as `handleCallback` does (`no_transaction`: already used,
  * expired, or not started by this app).
  */
-export declare function resumeCordovaLogin(
+export declare function resumeCordovaLogin<S = unknown>(
   client: PkceClient,
   options: { deepLinks: DeepLinkSource; waitMs?: number },
-): Promise<TokenSet | null>;
+): Promise<TokenSet<S> | null>;
 
 /** A deep-link hub that keeps up to `retain` (8) URLs delivered while nobody listens, for the next subscriber. */
 export declare function createDeepLinkSource(options?: { retain?: number }): DeepLinkHub;
