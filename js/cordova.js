@@ -40,6 +40,8 @@ export async function loginWithCordova(client, options = {}) {
   const authorizeUrl = await client.authorizeUrl(appState === undefined ? {} : { appState });
   const state = new URL(authorizeUrl).searchParams.get("state");
   if (!state) throw new PkceError("invalid_config", "the authorization URL carries no state");
+  // An abort while the transaction was being saved fires no event later.
+  if (signal?.aborted) throw cancelled("the login was aborted before the browser opened", signal.reason);
 
   let settled = false;
   let cleanedUp = false;

@@ -183,6 +183,18 @@ describe("loginWithCordova (the shared flow)", () => {
     assert.equal(browser.closes, 1);
     assert.equal(browser.disposed, 1);
     await assert.rejects(loginWithCordova(client, { browser, deepLinks: links, signal: controller.signal }), { code: "cancelled" });
+
+    // Aborted while the transaction was being saved: the browser never opens.
+    const late = new AbortController();
+    const slow = fakeClient();
+    const save = slow.authorizeUrl;
+    slow.authorizeUrl = async (o) => {
+      late.abort();
+      return save(o);
+    };
+    const b2 = fakeBrowser();
+    await assert.rejects(loginWithCordova(slow, { browser: b2, deepLinks: links, signal: late.signal }), { code: "cancelled" });
+    assert.equal(b2.opened.length, 0);
   });
 
   test("an opener that fails rejects the login and leaves no listener", async () => {
