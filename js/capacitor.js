@@ -129,16 +129,12 @@ export function preferencesStorage(Preferences) {
 function capacitorBrowser(Browser, browserOptions) {
   checkPlugin(Browser, "Browser", ["open", "close", "addListener"]);
   return {
-    async open(url, { closed }) {
-      // Subscribed before opening, so a browser closed at once is still seen.
-      const handle = await Browser.addListener("browserFinished", () => closed());
-      try {
-        await Browser.open({ ...browserOptions, url });
-      } catch (err) {
-        await handle.remove();
-        throw err;
-      }
+    async onClosed(listener) {
+      const handle = await Browser.addListener("browserFinished", () => listener());
       return () => handle.remove();
+    },
+    async open(url) {
+      await Browser.open({ ...browserOptions, url });
     },
     close: () => Browser.close(),
   };

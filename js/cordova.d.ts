@@ -28,6 +28,11 @@ export interface ExternalBrowser {
    * May return (or resolve to) a function that removes what it registered.
    */
   open(url: string, events: { closed(): void }): void | Unsubscribe | Promise<void | Unsubscribe>;
+  /**
+   * Optional: subscribes to the browser's own "dismissed" event before `open` is
+   * called; returns (or resolves to) the function that unsubscribes.
+   */
+  onClosed?(listener: () => void): Unsubscribe | Promise<Unsubscribe>;
   /** Dismisses the browser once the callback has arrived; errors are ignored. */
   close?(): void | Promise<void>;
 }

@@ -89,15 +89,22 @@ export async function loginWithCordova(client, options = {}) {
     track(() => signal.removeEventListener("abort", onAbort));
   }
 
-  // Not awaited in line: an opener that never settles must not keep a callback,
-  // a cancel or an abort from being seen.
-  (async () => {
+  // Every listener is in place before the browser opens, so neither the
+  // callback nor a close can be missed, and each is known to the clean-up.
+  const subscribing = (async () => {
     track(await deepLinks.subscribe(onLink));
-    if (settled) return;
-    track(await browser.open(authorizeUrl, { closed: onClosed }));
-  })().catch((err) => settle({ error: err }));
+    if (typeof browser.onClosed === "function" && !settled) track(await browser.onClosed(onClosed));
+  })();
+  // The opener itself is not awaited in line: one that never settles must not
+  // keep a callback, a cancel or an abort from being seen.
+  subscribing
+    .then(async () => {
+      if (!settled) track(await browser.open(authorizeUrl, { closed: onClosed }));
+    })
+    .catch((err) => settle({ error: err }));
 
   const result = await outcome;
+  await subscribing.catch(() => {});
   cleanedUp = true;
   await Promise.allSettled(disposers.map((dispose) => Promise.resolve().then(dispose)));
   if (result.closeBrowser && browser.close) quietly(() => browser.close());

@@ -327,6 +327,19 @@ describe("Capacitor wrappers", () => {
     assert.equal(listeners.appUrlOpen.size + listeners.browserFinished.size, 0);
   });
 
+  test("loginWithCapacitor: cancelled while Browser.open is still pending leaves no listener", async () => {
+    const client = fakeClient();
+    const { App, Browser, listeners } = fakeCapacitor();
+    let finishOpen;
+    Browser.open = () => new Promise((r) => (finishOpen = r));
+    const login = loginWithCapacitor(client, { App, Browser, cancelGraceMs: 0 });
+    await until(() => finishOpen);
+    Browser.finish();
+    await assert.rejects(login, { code: "cancelled" });
+    assert.equal(listeners.appUrlOpen.size + listeners.browserFinished.size, 0);
+    finishOpen();
+  });
+
   test("resumeCapacitorLogin: null without a launch URL or for another link; the exchange otherwise", async () => {
     const client = fakeClient();
     const { App } = fakeCapacitor();
