@@ -22,7 +22,7 @@ export const DEFAULT_CANCEL_GRACE_MS = 1500;
  *
  * @param {object} client a PkceClient whose redirectUri is the app's deep link
  * @param {object} options
- * @param {object|Function} options.browser `{ open(url, { closed }), close?() }`, or an open function
+ * @param {object|Function} options.browser `{ open(url, { closed }), onClosed?(listener), close?() }`, or an open function
  * @param {{ subscribe(listener: (url: string) => void): Function | Promise<Function> }} options.deepLinks
  * @param {*} [options.appState] stored with the transaction, returned in the TokenSet
  * @param {number} [options.cancelGraceMs]
