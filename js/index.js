@@ -1,11 +1,13 @@
 // The package entry point: init() and PkceClient.
 //
 // The protocol lives in the wasm module (`Core`, built from src/): it decides
-// what the authorize URL says, whether a callback is acceptable, what the token
-// request carries and whether the response is a usable token. This file only
-// performs the I/O those decisions call for — storage, fetch, navigation — so
-// the module needs no async runtime. Works unbundled (<script type="module">,
-// Cordova) and from bundlers: the glue finds the .wasm via import.meta.url.
+// what the authorize URL says, whether a callback is acceptable, what a token
+// request carries, whether a response, an ID token's header and claims, or
+// provider metadata can be used. This file only performs the I/O those
+// decisions call for — storage, fetch, WebCrypto signature checks, Web Locks,
+// navigation — so the module needs no async runtime. Works unbundled
+// (<script type="module">, Cordova) and from bundlers: the glue finds the .wasm
+// through import.meta.url.
 import initWasm, { Core } from "../pkg/pkce_wasm.js";
 import { PkceError } from "./error.js";
 
@@ -32,11 +34,15 @@ export default function init(input) {
   return ready;
 }
 
-const CONFIG_KEYS = [
+// Options passed to the module as form fields, in this order.
+const STRING_KEYS = [
   "issuer", "authorizationEndpoint", "tokenEndpoint", "clientId", "redirectUri", "scope",
-  "audience", "extraAuthParams", "storage", "fetch", "transactionTtlSeconds",
+  "audience", "jwksUri", "revocationEndpoint", "endSessionEndpoint",
 ];
-const STRING_KEYS = CONFIG_KEYS.slice(0, 7);
+const CONFIG_KEYS = [
+  ...STRING_KEYS, "extraAuthParams", "storage", "fetch", "transactionTtlSeconds", "requireIss",
+  "persistTokens",
+];
 // Response parameters removed from the address bar after a callback.
 const RESPONSE_PARAMS = ["code", "state", "iss", "error", "error_description", "error_uri", "session_state"];
 // Storage keys of transactions a callback has claimed in this page. Claimed
@@ -45,25 +51,34 @@ const RESPONSE_PARAMS = ["code", "state", "iss", "error", "error_description", "
 // whatever the storage backend.
 const claimed = new Set();
 const MAX_BODY = 256 * 1024;
+// An access token is refreshed when it has less than this left.
+const REFRESH_MARGIN_MS = 60_000;
+// WebCrypto parameters per JWS algorithm: [importKey, verify].
+const ALGS = {
+  RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
+  PS256: [{ name: "RSA-PSS", hash: "SHA-256" }, { name: "RSA-PSS", saltLength: 32 }],
+  ES256: [{ name: "ECDSA", namedCurve: "P-256" }, { name: "ECDSA", hash: "SHA-256" }],
+};
 
 const fail = (code, message, details) => new PkceError(code, message, details);
 const thenable = (v) => v != null && typeof v.then === "function";
+const settle = async (v) => (thenable(v) ? await v : v);
+const b64bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
 
 // Extra parameters cross into the module form-encoded; it checks the names.
-function formParams(obj, field) {
-  if (obj == null) return undefined;
+function formParams(obj, field, out = new URLSearchParams(), prefix = "") {
+  if (obj == null) return out;
   if (typeof obj !== "object" || Array.isArray(obj)) {
     throw fail("invalid_config", `${field} must be an object of strings`, { field });
   }
-  const out = new URLSearchParams();
   for (const [k, v] of Object.entries(obj)) {
     if (typeof v !== "string") throw fail("invalid_config", `${field}.${k} must be a string`, { field });
-    out.append(k, v);
+    out.append(prefix + k, v);
   }
-  return out.toString();
+  return out;
 }
 
-function storageOf(opt) {
+function storageOf(opt, field) {
   if (opt == null || opt === "sessionStorage" || opt === "localStorage") {
     const name = opt ?? "sessionStorage";
     return () => {
@@ -80,8 +95,8 @@ function storageOf(opt) {
   }
   throw fail(
     "invalid_config",
-    'storage must be "sessionStorage", "localStorage" or an object with getItem/setItem/removeItem',
-    { field: "storage" },
+    `${field} must be "sessionStorage", "localStorage" or an object with getItem/setItem/removeItem`,
+    { field },
   );
 }
 
@@ -111,12 +126,18 @@ class Client {
   #core;
   #storage;
   #fetch;
+  #tokens; // where the session goes: null for memory only
+  #session = null;
+  #refreshing = null;
+  #jwks = null;
+  #ids;
 
   constructor(config) {
     if (!initialised) throw fail("not_initialized", "await init() before creating a PkceClient");
     if (config == null || typeof config !== "object") {
       throw fail("invalid_config", "the configuration must be an object");
     }
+    const form = new URLSearchParams();
     for (const k of Object.keys(config)) {
       if (k === "clientSecret" || k === "client_secret") {
         throw fail("invalid_config", "a browser or app client is public and must not hold a client secret", { field: k });
@@ -125,21 +146,68 @@ class Client {
         throw fail("invalid_config", `unknown configuration option "${k}"`, { field: k });
       }
     }
-    const s = STRING_KEYS.map((k) => {
+    for (const k of STRING_KEYS) {
       const v = config[k];
       if (v != null && typeof v !== "string") throw fail("invalid_config", `${k} must be a string`, { field: k });
-      return v ?? undefined;
-    });
-    const ttl = config.transactionTtlSeconds;
-    if (ttl != null && typeof ttl !== "number") {
-      throw fail("invalid_config", "transactionTtlSeconds must be a number", { field: "transactionTtlSeconds" });
+      if (v != null) form.append(k, v);
     }
+    const ttl = config.transactionTtlSeconds;
+    if (ttl != null) {
+      if (typeof ttl !== "number") {
+        throw fail("invalid_config", "transactionTtlSeconds must be a number", { field: "transactionTtlSeconds" });
+      }
+      form.append("transactionTtlSeconds", String(ttl));
+    }
+    if (config.requireIss) form.append("requireIss", "true");
+    formParams(config.extraAuthParams, "extraAuthParams", form, "extra.");
     if (config.fetch != null && typeof config.fetch !== "function") {
       throw fail("invalid_config", "fetch must be a function", { field: "fetch" });
     }
-    this.#fetch = config.fetch ?? null;
-    this.#storage = storageOf(config.storage);
-    this.#core = new Core(...s, formParams(config.extraAuthParams, "extraAuthParams"), ttl ?? undefined);
+    this.#fetch = config.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    this.#storage = storageOf(config.storage, "storage");
+    this.#tokens = config.persistTokens ? storageOf(config.persistTokens, "persistTokens") : null;
+    this.#core = new Core(form.toString());
+    const [clientId, jwksUri, revocationEndpoint, endSessionEndpoint] = this.#core.endpoints().split("\n");
+    this.#ids = { clientId, jwksUri, revocationEndpoint, endSessionEndpoint };
+  }
+
+  /**
+   * Reads the provider's metadata (OpenID Connect Discovery, then RFC 8414),
+   * checks it and returns a client configured from it. Options are those of
+   * the constructor; explicit endpoints win over discovered ones.
+   */
+  static async discover(options) {
+    if (!initialised) throw fail("not_initialized", "await init() before PkceClient.discover()");
+    const issuer = options?.issuer;
+    if (typeof issuer !== "string") throw fail("invalid_config", "discover() needs an issuer", { field: "issuer" });
+    const get = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
+    let text;
+    let status = 404;
+    for (const url of Core.metadataUrls(issuer).split("\n")) {
+      let res;
+      try {
+        res = await get(url, { method: "GET", headers: { accept: "application/json" }, redirect: "manual", credentials: "omit" });
+        status = res.status;
+        if (status === 200) text = await res.text();
+      } catch {
+        throw fail("network_error", "the provider metadata could not be fetched (offline, DNS, TLS or CORS)");
+      }
+      if (status !== 404) break;
+    }
+    if (typeof text !== "string") {
+      throw fail("discovery_error", `provider metadata answered HTTP ${status}`, { status, field: "body" });
+    }
+    const m = Core.metadata(issuer, text).split("\n");
+    const found = {
+      authorizationEndpoint: m[0],
+      tokenEndpoint: m[1],
+      jwksUri: m[2] || undefined,
+      revocationEndpoint: m[3] || undefined,
+      endSessionEndpoint: m[4] || undefined,
+      requireIss: m[5] === "true" || undefined,
+    };
+    for (const [k, v] of Object.entries(options)) if (v !== undefined) found[k] = v;
+    return new Client(found);
   }
 
   /** Saves a new transaction and resolves with the URL to send the user to. */
@@ -153,21 +221,16 @@ class Client {
         throw fail("invalid_config", "appState must be JSON-serialisable", { field: "appState", cause: e });
       }
     }
-    const [url, key, record] = this.#core
-      .begin(appJson, formParams(extraAuthParams, "extraAuthParams"), Date.now())
-      .split("\n");
+    const extra = formParams(extraAuthParams, "extraAuthParams").toString();
+    const [url, key, record] = this.#core.begin(appJson, extra, Date.now()).split("\n");
     await this.#sweep();
-    await withStorage(this.#storage, async (s) => {
-      const r = s.setItem(key, record);
-      if (thenable(r)) await r;
-    });
+    await withStorage(this.#storage, (s) => settle(s.setItem(key, record)));
     return url;
   }
 
   /** authorizeUrl() and then location.assign() — single-page apps. */
   async login(options) {
-    const url = await this.authorizeUrl(options);
-    globalThis.location.assign(url);
+    globalThis.location.assign(await this.authorizeUrl(options));
   }
 
   /** Whether href (default: the current location) is a response for this redirectUri. */
@@ -191,7 +254,7 @@ class Client {
       const doomed = this.#core.discardKey(href);
       if (doomed && !claimed.has(doomed)) {
         claimed.add(doomed);
-        await withStorage(this.#storage, (s) => s.removeItem(doomed)).catch(() => {});
+        await withStorage(this.#storage, (s) => settle(s.removeItem(doomed))).catch(() => {});
       }
       throw e;
     }
@@ -200,20 +263,157 @@ class Client {
     }
     claimed.add(key);
     const record = await withStorage(this.#storage, async (s) => {
-      let v = s.getItem(key);
-      if (thenable(v)) v = await v;
+      const v = await settle(s.getItem(key));
       if (typeof v !== "string") return undefined;
-      const r = s.removeItem(key);
-      if (thenable(r)) await r;
+      await settle(s.removeItem(key));
       return v;
     });
 
-    const [endpoint, body, appStateJson] = this.#core.tokenRequest(href, record, Date.now()).split("\n");
-    const fetchFn = this.#fetch ?? globalThis.fetch?.bind(globalThis);
+    const [endpoint, body, appStateJson, nonce] = this.#core.tokenRequest(href, record, Date.now()).split("\n");
+    const tokens = await this.#tokenRequest(endpoint, body, false);
+    if (tokens.idToken && this.#ids.jwksUri) tokens.claims = await this.#verifyIdToken(tokens.idToken, nonce);
+    // An ID token nobody asked for (no openid, no keys to check it) is not passed on unverified.
+    else delete tokens.idToken;
+    await this.#save(tokens);
+    if (appStateJson) tokens.appState = JSON.parse(appStateJson);
+    return tokens;
+  }
+
+  /**
+   * A valid access token: the current one, or a refreshed one when it expires
+   * within a minute. Rejects `login_required` when there is no session or the
+   * refresh token was refused.
+   */
+  async getAccessToken() {
+    const s = await this.#load();
+    if (!s) throw fail("login_required", "no session: log in first");
+    if (s.expiresAt === undefined || s.expiresAt - Date.now() > REFRESH_MARGIN_MS) return s.accessToken;
+    return (await this.#refresh(s.accessToken, false)).accessToken;
+  }
+
+  /**
+   * fetch() with `Authorization: Bearer …`. On a 401 whose WWW-Authenticate is
+   * `Bearer … error="invalid_token"` it refreshes once and retries once; any
+   * other answer is returned as it is. The token goes in the header only.
+   */
+  async fetch(input, init = {}) {
+    const send = (token) => {
+      const headers = new Headers(init.headers ?? (input instanceof Request ? input.headers : undefined));
+      headers.set("authorization", `Bearer ${token}`);
+      return globalThis.fetch(input, { ...init, headers });
+    };
+    const token = await this.getAccessToken();
+    const res = await send(token);
+    const challenge = res.status === 401 ? res.headers.get("www-authenticate") ?? "" : "";
+    if (!/^\s*Bearer\b.*\berror\s*=\s*"?invalid_token\b/is.test(challenge)) return res;
+    return send((await this.#refresh(token, true)).accessToken);
+  }
+
+  /**
+   * Ends the session: local tokens are cleared, the refresh token is revoked
+   * (RFC 7009) when the provider has a revocation endpoint, and the user is
+   * sent to its end_session_endpoint when it has one — through `open` when
+   * given (hybrid apps), else location.assign. Resolves with that URL, if any.
+   */
+  async logout({ returnTo, open } = {}) {
+    const s = await this.#load();
+    await this.#clear();
+    if (s && this.#ids.revocationEndpoint) await this.#revoke(s).catch(() => {});
+    let url = returnTo;
+    if (this.#ids.endSessionEndpoint) {
+      const u = new URL(this.#ids.endSessionEndpoint);
+      if (s?.idToken) u.searchParams.set("id_token_hint", s.idToken);
+      u.searchParams.set("client_id", this.#ids.clientId);
+      if (returnTo) u.searchParams.set("post_logout_redirect_uri", returnTo);
+      url = u.href;
+    }
+    if (url) await (open ?? ((href) => globalThis.location.assign(href)))(url);
+    return url;
+  }
+
+  /** Revokes the session's refresh token (or its access token) and clears the session. */
+  async revoke() {
+    const s = await this.#load();
+    await this.#clear();
+    if (!s) return;
+    if (!this.#ids.revocationEndpoint) {
+      throw fail("invalid_config", "the provider has no revocation endpoint", { field: "revocationEndpoint" });
+    }
+    await this.#revoke(s);
+  }
+
+  async #revoke(s) {
+    const [token, hint] = s.refreshToken ? [s.refreshToken, "refresh_token"] : [s.accessToken, "access_token"];
+    const body = new URLSearchParams({ token, token_type_hint: hint, client_id: this.#ids.clientId }).toString();
+    const { status, text } = await this.#post(this.#ids.revocationEndpoint, body);
+    if (status === 200) return;
+    let error;
+    try {
+      error = JSON.parse(text).error;
+    } catch {}
+    throw typeof error === "string"
+      ? fail("token_error", "the revocation endpoint returned an OAuth error", { error, status })
+      : fail("invalid_token_response", "the revocation endpoint answered an unexpected HTTP status", { status });
+  }
+
+  // Refresh, single-flight in this page and, through the Web Locks API,
+  // across tabs sharing a persisted session: whoever waited re-reads the
+  // session first and uses the tokens another tab already obtained, so a
+  // rotating refresh token is never sent twice.
+  #refresh(staleAccessToken, force) {
+    this.#refreshing ??= this.#locked(async () => {
+      const cur = await this.#load();
+      if (!cur) throw fail("login_required", "no session: log in first");
+      const renewed = cur.accessToken !== staleAccessToken;
+      if (renewed && (force || cur.expiresAt === undefined || cur.expiresAt - Date.now() > REFRESH_MARGIN_MS)) {
+        return cur;
+      }
+      if (!cur.refreshToken) {
+        await this.#clear();
+        throw fail("login_required", "the session expired and has no refresh token");
+      }
+      const [endpoint, body] = this.#core.refreshRequest(cur.refreshToken).split("\n");
+      let tokens;
+      try {
+        tokens = await this.#tokenRequest(endpoint, body, true);
+      } catch (e) {
+        if (e.code === "token_error" && e.error === "invalid_grant") {
+          await this.#clear();
+          throw fail("login_required", "the refresh token was refused; log in again", {
+            error: e.error,
+            errorDescription: e.errorDescription,
+            status: e.status,
+          });
+        }
+        throw e;
+      }
+      tokens.refreshToken ??= cur.refreshToken; // no rotation: keep the old one
+      if (tokens.idToken) {
+        tokens.claims = await this.#verifyIdToken(tokens.idToken, undefined, cur.claims);
+      } else if (cur.idToken) {
+        tokens.idToken = cur.idToken;
+        tokens.claims = cur.claims;
+      }
+      await this.#save(tokens);
+      return tokens;
+    }).finally(() => {
+      this.#refreshing = null;
+    });
+    return this.#refreshing;
+  }
+
+  #locked(f) {
+    const locks = globalThis.navigator?.locks;
+    // Without Web Locks (very old browsers) refresh is single-flight per page only.
+    return locks?.request ? locks.request(`pkce-wasm.refresh.${this.#ids.clientId}`, f) : f();
+  }
+
+  async #post(url, body) {
     let res;
     try {
-      // redirect: "manual" — a 307 would re-send the code and verifier elsewhere.
-      res = await fetchFn(endpoint, {
+      // redirect: "manual" — a 307 would re-send the body (code, verifier or
+      // refresh token) elsewhere.
+      res = await this.#fetch(url, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
         body,
@@ -221,27 +421,110 @@ class Client {
         credentials: "omit",
         cache: "no-store",
       });
-    } catch (e) {
+    } catch {
       // The reason is not passed on: a custom transport's error could quote the request.
-      throw fail("network_error", "the token request failed (offline, DNS, TLS or CORS)");
+      throw fail("network_error", "the request to the provider failed (offline, DNS, TLS or CORS)");
     }
     const status = res?.status;
     if (typeof status !== "number") throw fail("invalid_token_response", "fetch did not return a Response");
     let contentType;
+    let text;
     try {
       contentType = res.headers?.get?.("content-type") ?? undefined;
     } catch {}
-    let text;
     try {
       text = await res.text();
     } catch {}
     if (typeof text !== "string") {
-      throw fail("invalid_token_response", "the token response body could not be read", { status });
+      throw fail("invalid_token_response", "the response body could not be read", { status });
     }
-    if (text.length > MAX_BODY) throw fail("invalid_token_response", "token response body is too large", { status });
-    const tokens = JSON.parse(this.#core.tokenSet(status, contentType, text, Date.now()));
-    if (appStateJson) tokens.appState = JSON.parse(appStateJson);
-    return tokens;
+    if (text.length > MAX_BODY) throw fail("invalid_token_response", "the response body is too large", { status });
+    return { status, contentType, text };
+  }
+
+  async #tokenRequest(endpoint, body, refresh) {
+    const { status, contentType, text } = await this.#post(endpoint, body);
+    return JSON.parse(this.#core.tokenSet(status, contentType, text, Date.now(), refresh));
+  }
+
+  // The ID token's signature is checked with the provider's keys through
+  // WebCrypto, then its claims by the module; `previous` (claims of the
+  // session's first ID token) is given for a refresh. Nothing from the
+  // response is kept unless this resolves.
+  async #verifyIdToken(idToken, nonce, previous) {
+    const [signingInput, signature, alg] = this.#core.idToken(idToken).split("\n");
+    const subtle = globalThis.crypto?.subtle;
+    if (!subtle) throw fail("crypto_unavailable", "WebCrypto (crypto.subtle) is unavailable: ID tokens cannot be verified");
+    let jwks = this.#jwks;
+    const fresh = !jwks;
+    if (fresh) jwks = await this.#fetchJwks();
+    let indices = this.#core.jwkIndices(jwks, idToken);
+    if (!indices && !fresh) {
+      // An unknown key id usually means the provider rotated its keys: fetch once more.
+      jwks = await this.#fetchJwks();
+      indices = this.#core.jwkIndices(jwks, idToken);
+    }
+    if (!indices) throw fail("invalid_id_token", "no key of the provider's JWKS can verify the ID token", { field: "kid" });
+    const keys = JSON.parse(jwks).keys;
+    const data = new TextEncoder().encode(signingInput);
+    const sig = b64bytes(signature);
+    const [importParams, verifyParams] = ALGS[alg];
+    for (const i of indices.split(",")) {
+      let ok = false;
+      try {
+        const key = await subtle.importKey("jwk", keys[Number(i)], importParams, false, ["verify"]);
+        ok = await subtle.verify(verifyParams, key, sig, data);
+      } catch {}
+      if (ok) {
+        const prev = previous === undefined ? undefined : JSON.stringify(previous);
+        return JSON.parse(this.#core.idTokenClaims(idToken, nonce || undefined, Date.now(), prev));
+      }
+    }
+    throw fail("invalid_id_token", "the ID token signature does not verify with the provider's keys", { field: "signature" });
+  }
+
+  async #fetchJwks() {
+    if (!this.#ids.jwksUri) throw fail("invalid_config", "an ID token arrived but no jwksUri is configured", { field: "jwksUri" });
+    let res;
+    let text;
+    try {
+      res = await this.#fetch(this.#ids.jwksUri, { method: "GET", headers: { accept: "application/json" }, redirect: "manual", credentials: "omit" });
+      if (res.status === 200) text = await res.text();
+    } catch {
+      throw fail("network_error", "the provider's JWKS could not be fetched");
+    }
+    if (typeof text !== "string") {
+      throw fail("invalid_id_token", `the provider's JWKS answered HTTP ${res.status}`, { field: "jwks", status: res.status });
+    }
+    this.#jwks = text;
+    return text;
+  }
+
+  // The session: in memory, or in the `persistTokens` storage when the app
+  // chose to (then it is re-read on every use, so tabs see each other's refresh).
+  async #load() {
+    if (!this.#tokens) return this.#session;
+    const text = await withStorage(this.#tokens, (s) => settle(s.getItem(this.#sessionKey())));
+    try {
+      return typeof text === "string" ? JSON.parse(text) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  async #save(tokens) {
+    const { appState, ...session } = tokens;
+    this.#session = session;
+    if (this.#tokens) await withStorage(this.#tokens, (s) => settle(s.setItem(this.#sessionKey(), JSON.stringify(session))));
+  }
+
+  async #clear() {
+    this.#session = null;
+    if (this.#tokens) await withStorage(this.#tokens, (s) => settle(s.removeItem(this.#sessionKey()))).catch(() => {});
+  }
+
+  #sessionKey() {
+    return `pkce-wasm.session.${this.#ids.clientId}`;
   }
 
   // Drops expired or unreadable transactions where the storage can list its

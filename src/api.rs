@@ -1,17 +1,22 @@
 //! The `#[wasm_bindgen]` façade: `Core`, the protocol engine behind the JS
 //! `PkceClient` (js/index.js). Every decision — what goes in the authorize URL,
-//! whether a callback is acceptable, what the token request says, whether a
-//! response is a usable token — is made here, synchronously. The JS layer only
-//! performs the I/O those decisions call for (storage, fetch, navigation), so
-//! the module carries no async runtime and no DOM bindings.
+//! whether a callback is acceptable, what a token request carries, whether a
+//! response, an ID token or provider metadata can be used — is made here,
+//! synchronously. The JS layer only performs the I/O those decisions call for
+//! (storage, fetch, WebCrypto signature checks, navigation), so the module
+//! carries no async runtime and no DOM bindings.
+//!
+//! Only strings cross the boundary: the configuration comes form-encoded, and
+//! results with several parts come back `\n`-joined (none of the parts can
+//! contain a newline: URLs, storage keys, form bodies, JSON text, base64url).
+//! Arrays and objects would cost the module their conversion code.
 
 use crate::authorize::{self, Transaction};
 use crate::callback::RawCallback;
 use crate::config::{Config, RawConfig};
 use crate::error::{Code, Error, Result};
-use crate::json;
 use crate::store::{self, Record};
-use crate::token;
+use crate::{discovery, json, jwt, token};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/js/error.js")]
@@ -45,17 +50,6 @@ impl From<Error> for JsValue {
 
 type JsResult<T> = core::result::Result<T, JsValue>;
 
-/// Extra authorization parameters arrive form-encoded (`URLSearchParams`), so
-/// only strings cross the boundary; results go back as `\n`-joined fields
-/// (none of them can contain a newline: URLs, keys and JSON text). Arrays of
-/// strings would cost the module their conversion code.
-fn pairs(query: Option<String>) -> Result<Vec<(String, String)>> {
-    let pairs = crate::form::parse(query.as_deref().unwrap_or(""))
-        .ok_or_else(|| Error::config("extraAuthParams", "must be valid form encoding"))?;
-    crate::config::check_extra_params(&pairs)?;
-    Ok(pairs)
-}
-
 fn join(parts: &[&str]) -> String {
     let mut out = String::new();
     for (i, p) in parts.iter().enumerate() {
@@ -67,6 +61,13 @@ fn join(parts: &[&str]) -> String {
     out
 }
 
+fn extra_params(query: Option<String>) -> Result<Vec<(String, String)>> {
+    let pairs = crate::form::parse(query.as_deref().unwrap_or(""))
+        .ok_or_else(|| Error::config("extraAuthParams", "must be valid form encoding"))?;
+    crate::config::check_extra_params(&pairs)?;
+    Ok(pairs)
+}
+
 /// The validated configuration and the steps of one client.
 #[wasm_bindgen]
 pub struct Core {
@@ -75,38 +76,32 @@ pub struct Core {
 
 #[wasm_bindgen]
 impl Core {
-    /// Validates the configuration; throws `PkceError` `invalid_config`.
-    #[allow(clippy::too_many_arguments)]
+    /// Validates the form-encoded configuration; throws `invalid_config`.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        issuer: Option<String>,
-        authorization_endpoint: Option<String>,
-        token_endpoint: Option<String>,
-        client_id: Option<String>,
-        redirect_uri: Option<String>,
-        scope: Option<String>,
-        audience: Option<String>,
-        extra_auth_params: Option<String>,
-        transaction_ttl_seconds: Option<f64>,
-    ) -> JsResult<Core> {
-        let cfg = Config::new(RawConfig {
-            issuer,
-            authorization_endpoint,
-            token_endpoint,
-            client_id,
-            redirect_uri,
-            scope,
-            audience,
-            extra_auth_params: pairs(extra_auth_params)?,
-            transaction_ttl_seconds,
-        })?;
-        Ok(Core { cfg })
+    pub fn new(config: &str) -> JsResult<Core> {
+        Ok(Core {
+            cfg: Config::new(RawConfig::from_form(config)?)?,
+        })
     }
 
     /// The storage key prefix of transaction records.
     #[wasm_bindgen(js_name = keyPrefix)]
     pub fn key_prefix() -> String {
         store::PREFIX.into()
+    }
+
+    /// `clientId \n jwksUri \n revocationEndpoint \n endSessionEndpoint \n tokenEndpoint`
+    /// (empty when not configured).
+    pub fn endpoints(&self) -> String {
+        let c = &self.cfg;
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        join(&[
+            &c.client_id,
+            &o(&c.jwks_uri),
+            &o(&c.revocation_endpoint),
+            &o(&c.end_session_endpoint),
+            &c.token_endpoint,
+        ])
     }
 
     /// A new login: `authorizeUrl \n storageKey \n record`. The record holds
@@ -117,7 +112,7 @@ impl Core {
         extra_auth_params: Option<String>,
         now: f64,
     ) -> JsResult<String> {
-        let extra = pairs(extra_auth_params)?;
+        let extra = extra_params(extra_auth_params)?;
         let tx = Transaction::generate(&self.cfg)?;
         let url = authorize::url(&self.cfg, &tx, &extra);
         let key = store::key(&tx.state);
@@ -157,14 +152,24 @@ impl Core {
     }
 
     /// Steps 4–5 with the transaction taken from storage (`None` when there was
-    /// none): `tokenEndpoint \n formBody \n appStateJson`. The body carries
-    /// the code and the verifier and goes nowhere but the token endpoint.
+    /// none): `tokenEndpoint \n formBody \n appStateJson \n nonce`. The body
+    /// carries the code and the verifier and goes nowhere but the token endpoint.
     #[wasm_bindgen(js_name = tokenRequest)]
     pub fn token_request(&self, href: &str, record: Option<String>, now: f64) -> JsResult<String> {
         Ok(self.token_request_inner(href, record, now)?)
     }
 
-    /// Checks the token endpoint's answer; the `TokenSet` as JSON text.
+    /// `tokenEndpoint \n formBody` of a refresh.
+    #[wasm_bindgen(js_name = refreshRequest)]
+    pub fn refresh_request(&self, refresh_token: &str) -> String {
+        join(&[
+            &self.cfg.token_endpoint,
+            &token::refresh_body(refresh_token, &self.cfg.client_id),
+        ])
+    }
+
+    /// Checks the token endpoint's answer; the `TokenSet` as JSON text. With
+    /// `openid`, a code exchange must return an ID token (to be validated next).
     #[wasm_bindgen(js_name = tokenSet)]
     pub fn token_set(
         &self,
@@ -172,9 +177,89 @@ impl Core {
         content_type: Option<String>,
         body: &str,
         now: f64,
+        refresh: bool,
     ) -> JsResult<String> {
         let t = token::parse_response(status, content_type.as_deref(), body)?;
+        if !refresh && t.id_token.is_none() && authorize::wants_openid(self.cfg.scope.as_deref()) {
+            return Err(Error::new(
+                Code::InvalidTokenResponse,
+                "no id_token although openid was requested",
+            )
+            .field("id_token")
+            .into());
+        }
         Ok(token_set_json(&t, now))
+    }
+
+    /// The parts of an ID token WebCrypto needs:
+    /// `signingInput \n signature \n alg`. Throws `invalid_id_token` for a
+    /// malformed token or a refused algorithm.
+    #[wasm_bindgen(js_name = idToken)]
+    pub fn id_token(&self, id_token: &str) -> JsResult<String> {
+        let j = jwt::parse(id_token)?;
+        Ok(join(&[j.signing_input, j.signature, j.alg.as_str()]))
+    }
+
+    /// Comma-separated indices of the JWKS keys that may verify the token;
+    /// empty when its `kid` is unknown.
+    #[wasm_bindgen(js_name = jwkIndices)]
+    pub fn jwk_indices(&self, jwks: &str, id_token: &str) -> JsResult<String> {
+        let j = jwt::parse(id_token)?;
+        let mut out = String::new();
+        for i in jwt::select_keys(jwks, &j)? {
+            if !out.is_empty() {
+                out.push(',');
+            }
+            json::write_u64(&mut out, i as u64);
+        }
+        Ok(out)
+    }
+
+    /// After the signature verified: checks the claims (OIDC Core §3.1.3.7;
+    /// §12.2 with `previous`, the claims of the session's first ID token) and
+    /// returns them as JSON text.
+    #[wasm_bindgen(js_name = idTokenClaims)]
+    pub fn id_token_claims(
+        &self,
+        id_token: &str,
+        nonce: Option<String>,
+        now: f64,
+        previous: Option<String>,
+    ) -> JsResult<String> {
+        let j = jwt::parse(id_token)?;
+        let issuer = self.cfg.issuer.as_deref().unwrap_or("");
+        Ok(jwt::check_claims(
+            j.payload,
+            &jwt::Expected {
+                issuer,
+                client_id: &self.cfg.client_id,
+                nonce: nonce.as_deref().filter(|n| !n.is_empty()),
+                now_ms: now,
+                previous: previous.as_deref(),
+            },
+        )?)
+    }
+
+    /// `openidConfigurationUrl \n oauthAuthorizationServerUrl` for an issuer.
+    #[wasm_bindgen(js_name = metadataUrls)]
+    pub fn metadata_urls(issuer: &str) -> JsResult<String> {
+        let (a, b) = discovery::urls(issuer)?;
+        Ok(join(&[&a, &b]))
+    }
+
+    /// Checked metadata: `authorization \n token \n jwks \n revocation \n
+    /// endSession \n requireIss` (`true` or empty).
+    pub fn metadata(issuer: &str, text: &str) -> JsResult<String> {
+        let m = discovery::parse(issuer, text)?;
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        Ok(join(&[
+            &m.authorization_endpoint,
+            &m.token_endpoint,
+            &o(&m.jwks_uri),
+            &o(&m.revocation_endpoint),
+            &o(&m.end_session_endpoint),
+            if m.require_iss { "true" } else { "" },
+        ]))
     }
 
     /// Whether a stored record is expired or unreadable (for sweeping).
@@ -228,6 +313,7 @@ impl Core {
             &self.cfg.token_endpoint,
             &body,
             record.app_state.as_deref().unwrap_or(""),
+            record.nonce.as_deref().unwrap_or(""),
         ]))
     }
 }

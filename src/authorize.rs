@@ -89,6 +89,7 @@ mod tests {
             scope: scope.map(Into::into),
             audience: Some("https://api.example".into()),
             extra_auth_params: vec![("prompt".into(), "login".into())],
+            jwks_uri: Some("https://as.example/jwks".into()),
             ..RawConfig::default()
         })
         .unwrap()

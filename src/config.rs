@@ -25,6 +25,7 @@ pub const DEFAULT_TTL_SECONDS: u32 = 600;
 
 /// What JS passes in, as plain strings (the façade does the JS type checks).
 #[derive(Default)]
+#[cfg_attr(test, derive(Debug))]
 pub struct RawConfig {
     pub issuer: Option<String>,
     pub authorization_endpoint: Option<String>,
@@ -35,6 +36,67 @@ pub struct RawConfig {
     pub audience: Option<String>,
     pub extra_auth_params: Vec<(String, String)>,
     pub transaction_ttl_seconds: Option<f64>,
+    pub jwks_uri: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
+    pub require_iss: bool,
+}
+
+impl RawConfig {
+    /// Reads the form-encoded configuration the JS layer sends (one string
+    /// crosses the wasm boundary instead of a dozen arguments). Extra
+    /// authorization parameters come as `extra.<name>`.
+    pub fn from_form(form: &str) -> Result<RawConfig> {
+        let pairs = crate::form::parse(form).ok_or_else(|| {
+            Error::new(crate::error::Code::InvalidConfig, "malformed configuration")
+        })?;
+        let mut raw = RawConfig::default();
+        for (k, v) in pairs {
+            let slot = match k.as_str() {
+                "issuer" => &mut raw.issuer,
+                "authorizationEndpoint" => &mut raw.authorization_endpoint,
+                "tokenEndpoint" => &mut raw.token_endpoint,
+                "clientId" => &mut raw.client_id,
+                "redirectUri" => &mut raw.redirect_uri,
+                "scope" => &mut raw.scope,
+                "audience" => &mut raw.audience,
+                "jwksUri" => &mut raw.jwks_uri,
+                "revocationEndpoint" => &mut raw.revocation_endpoint,
+                "endSessionEndpoint" => &mut raw.end_session_endpoint,
+                "requireIss" => {
+                    raw.require_iss = v == "true";
+                    continue;
+                }
+                "transactionTtlSeconds" => {
+                    let secs = crate::json::Value::Number(&v)
+                        .as_uint()
+                        .filter(|_| !v.is_empty())
+                        .ok_or_else(|| {
+                            Error::config(
+                                "transactionTtlSeconds",
+                                "transactionTtlSeconds must be 1 to 86400",
+                            )
+                        })?;
+                    raw.transaction_ttl_seconds = Some(secs);
+                    continue;
+                }
+                _ => match k.strip_prefix("extra.") {
+                    Some(name) => {
+                        raw.extra_auth_params.push((name.into(), v));
+                        continue;
+                    }
+                    None => {
+                        return Err(Error::new(
+                            crate::error::Code::InvalidConfig,
+                            "unknown configuration option",
+                        ))
+                    }
+                },
+            };
+            *slot = Some(v);
+        }
+        Ok(raw)
+    }
 }
 
 #[derive(Debug)]
@@ -50,6 +112,9 @@ pub struct Config {
     pub audience: Option<String>,
     pub extra_auth_params: Vec<(String, String)>,
     pub ttl_ms: f64,
+    pub jwks_uri: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
     /// RFC 9207: the server promised `iss` on every response, so its absence
     /// is a mismatch too (set from discovery metadata).
     pub require_iss: bool,
@@ -62,13 +127,7 @@ impl Config {
         let issuer = match raw.issuer {
             None => None,
             Some(iss) => {
-                let u = secure_url(&iss, "issuer")?;
-                if u.query.is_some() || u.fragment.is_some() {
-                    return Err(Error::config(
-                        "issuer",
-                        "issuer must not have a query or fragment",
-                    ));
-                }
+                check_issuer(&iss)?;
                 Some(iss)
             }
         };
@@ -76,6 +135,31 @@ impl Config {
         let redirect_uri = non_empty(raw.redirect_uri, "redirectUri", "redirectUri is required")?;
         let redirect_base = redirect_base(&redirect_uri)?;
         let scope = raw.scope.filter(|s| !s.is_empty());
+        let optional = |v: Option<String>, field| -> Result<Option<String>> {
+            match v.filter(|s| !s.is_empty()) {
+                Some(s) => check_endpoint(&s, field).map(|_| Some(s)),
+                None => Ok(None),
+            }
+        };
+        let jwks_uri = optional(raw.jwks_uri, "jwksUri")?;
+        let revocation_endpoint = optional(raw.revocation_endpoint, "revocationEndpoint")?;
+        let end_session_endpoint = optional(raw.end_session_endpoint, "endSessionEndpoint")?;
+        // With `openid` the ID token is validated before anything is used,
+        // which needs the issuer and its keys (OIDC Core §3.1.3.7).
+        if crate::authorize::wants_openid(scope.as_deref()) {
+            if issuer.is_none() {
+                return Err(Error::config(
+                    "issuer",
+                    "issuer is required with the openid scope",
+                ));
+            }
+            if jwks_uri.is_none() {
+                return Err(Error::config(
+                    "jwksUri",
+                    "jwksUri is required with the openid scope (or use PkceClient.discover)",
+                ));
+            }
+        }
         let audience = raw.audience.filter(|s| !s.is_empty());
         check_extra_params(&raw.extra_auth_params)?;
         let ttl = raw
@@ -98,7 +182,10 @@ impl Config {
             audience,
             extra_auth_params: raw.extra_auth_params,
             ttl_ms: ttl * 1000.0,
-            require_iss: false,
+            jwks_uri,
+            revocation_endpoint,
+            end_session_endpoint,
+            require_iss: raw.require_iss,
         })
     }
 }
@@ -142,11 +229,30 @@ fn secure_url<'a>(s: &'a str, field: &'static str) -> Result<Url<'a>> {
     }
 }
 
+/// An issuer identifier: a secure URL without query or fragment (RFC 8414 §2).
+pub fn check_issuer(iss: &str) -> Result<()> {
+    let u = secure_url(iss, "issuer")?;
+    if u.query.is_some() || u.fragment.is_some() {
+        return Err(Error::config(
+            "issuer",
+            "issuer must not have a query or fragment",
+        ));
+    }
+    Ok(())
+}
+
 fn endpoint(v: Option<String>, field: &'static str) -> Result<String> {
     let s = v
         .filter(|s| !s.is_empty())
         .ok_or_else(|| Error::config(field, "endpoint URL is required"))?;
-    let u = secure_url(&s, field)?;
+    check_endpoint(&s, field)?;
+    Ok(s)
+}
+
+/// The rules every endpoint follows: secure URL, no fragment, no protocol
+/// parameters in its own query.
+pub fn check_endpoint(s: &str, field: &'static str) -> Result<()> {
+    let u = secure_url(s, field)?;
     if u.fragment.is_some() {
         return Err(Error::config(
             field,
@@ -166,7 +272,7 @@ fn endpoint(v: Option<String>, field: &'static str) -> Result<String> {
             ));
         }
     }
-    Ok(s)
+    Ok(())
 }
 
 /// Checks a redirect URI (RFC 6749 §3.1.2, RFC 8252 §7) and returns its base.
@@ -372,6 +478,47 @@ mod tests {
             let mut r = raw();
             r.transaction_ttl_seconds = Some(bad);
             assert_eq!(field_of(r), "transactionTtlSeconds");
+        }
+    }
+
+    #[test]
+    fn openid_needs_issuer_and_jwks() {
+        let mut r = raw();
+        r.scope = Some("openid".into());
+        assert_eq!(field_of(r), "jwksUri");
+        let mut r = raw();
+        r.scope = Some("openid".into());
+        r.jwks_uri = Some("https://as.example/jwks".into());
+        r.issuer = None;
+        assert_eq!(field_of(r), "issuer");
+        let mut r = raw();
+        r.scope = Some("openid profile".into());
+        r.jwks_uri = Some("https://as.example/jwks".into());
+        assert!(Config::new(r).is_ok());
+        let mut r = raw();
+        r.jwks_uri = Some("http://as.example/jwks".into());
+        assert_eq!(field_of(r), "jwksUri");
+    }
+
+    #[test]
+    fn from_form_reads_every_option() {
+        let r = RawConfig::from_form("issuer=https%3A%2F%2Fas.example&clientId=c&transactionTtlSeconds=60&requireIss=true&extra.prompt=login&jwksUri=x").unwrap();
+        assert_eq!(r.issuer.as_deref(), Some("https://as.example"));
+        assert_eq!(r.transaction_ttl_seconds, Some(60.0));
+        assert!(r.require_iss);
+        assert_eq!(r.extra_auth_params, vec![("prompt".into(), "login".into())]);
+        assert_eq!(r.jwks_uri.as_deref(), Some("x"));
+        for bad in [
+            "nope=1",
+            "transactionTtlSeconds=1.5",
+            "transactionTtlSeconds=",
+            "issuer=%ZZ",
+        ] {
+            assert_eq!(
+                RawConfig::from_form(bad).unwrap_err().code,
+                Code::InvalidConfig,
+                "{bad}"
+            );
         }
     }
 

@@ -14,6 +14,11 @@ pub enum Code {
     TokenError,
     InvalidTokenResponse,
     NetworkError,
+    /// An ID token failed validation (OIDC Core §3.1.3.7); `field` names the
+    /// header parameter or claim.
+    InvalidIdToken,
+    /// Provider metadata could not be used (RFC 8414, OIDC Discovery).
+    DiscoveryError,
     /// `crypto.getRandomValues` is missing or failed: fail closed, never fall
     /// back to a weak source (RFC 7636 §7.1).
     CryptoUnavailable,
@@ -32,6 +37,8 @@ impl Code {
             Code::InvalidTokenResponse => "invalid_token_response",
             Code::NetworkError => "network_error",
             Code::CryptoUnavailable => "crypto_unavailable",
+            Code::InvalidIdToken => "invalid_id_token",
+            Code::DiscoveryError => "discovery_error",
         }
     }
 }

@@ -14,8 +14,7 @@ pub enum Value<'a> {
     /// number interpret it themselves (see `token::expires_in`).
     Number(&'a str),
     String(String),
-    /// Checked but not kept: no member this library reads is an array.
-    Array,
+    Array(Vec<Value<'a>>),
     Object(Vec<(String, Value<'a>)>),
 }
 
@@ -23,6 +22,18 @@ impl<'a> Value<'a> {
     pub fn get(&self, key: &str) -> Option<&Value<'a>> {
         match self {
             Value::Object(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// A JSON integer ≥ 0 written without fraction or exponent, as f64
+    /// (exact below 2^53): the form of NumericDate claims and `createdAt`.
+    pub fn as_uint(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) if n.len() <= 15 && n.bytes().all(|b| b.is_ascii_digit()) => Some(
+                n.bytes()
+                    .fold(0.0, |acc, d| acc * 10.0 + f64::from(d - b'0')),
+            ),
             _ => None,
         }
     }
@@ -155,19 +166,20 @@ impl<'a> Parser<'a> {
             }
             b'[' => {
                 self.i += 1;
+                let mut items = Vec::new();
                 self.ws();
                 if self.peek() == Some(b']') {
                     self.i += 1;
-                    return Ok(Value::Array);
+                    return Ok(Value::Array(items));
                 }
                 loop {
-                    self.value(depth + 1)?;
+                    items.push(self.value(depth + 1)?);
                     self.ws();
                     match self.peek() {
                         Some(b',') => self.i += 1,
                         Some(b']') => {
                             self.i += 1;
-                            return Ok(Value::Array);
+                            return Ok(Value::Array(items));
                         }
                         _ => return Err(JsonError::Syntax),
                     }
@@ -300,7 +312,14 @@ mod tests {
             Some("a\u{e9}\u{1f600}")
         );
         assert_eq!(v.get("n"), Some(&Value::Number("-1.5e3")));
-        assert_eq!(v.get("o").unwrap().get("x"), Some(&Value::Array));
+        assert_eq!(
+            v.get("o").unwrap().get("x"),
+            Some(&Value::Array(vec![
+                Value::Bool(true),
+                Value::Bool(false),
+                Value::Null
+            ]))
+        );
     }
 
     #[test]

@@ -70,12 +70,7 @@ impl Record {
             Some(Value::String(s)) => Some(Some(s.clone())),
             Some(_) => None,
         };
-        let created_at = match v.get("createdAt") {
-            Some(Value::Number(n)) if n.bytes().all(|b| b.is_ascii_digit()) && n.len() <= 15 => n
-                .bytes()
-                .fold(0.0, |acc, d| acc * 10.0 + f64::from(d - b'0')),
-            _ => return None,
-        };
+        let created_at = v.get("createdAt")?.as_uint()?;
         Some(Record {
             verifier: CodeVerifier::parse(string("verifier")??)?,
             redirect_uri: string("redirectUri")??,

@@ -45,6 +45,15 @@ pub fn request_body(
     body
 }
 
+/// The form body of a refresh (RFC 6749 §6) for a public client.
+pub fn refresh_body(refresh_token: &str, client_id: &str) -> String {
+    let mut body = String::new();
+    append_pair(&mut body, "grant_type", "refresh_token");
+    append_pair(&mut body, "refresh_token", refresh_token);
+    append_pair(&mut body, "client_id", client_id);
+    body
+}
+
 #[derive(Debug)]
 pub struct TokenResponse {
     pub access_token: Secret,

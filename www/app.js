@@ -173,11 +173,12 @@ async function loadLocalConfig() {
   }
 }
 
-const FIELDS = ["issuer", "authorizationEndpoint", "tokenEndpoint", "clientId", "scope", "audience", "resource", "apiUrl"];
+const FIELDS = ["issuer", "authorizationEndpoint", "tokenEndpoint", "jwksUri", "clientId", "scope", "audience", "resource", "apiUrl"];
 const QUERY_NAMES = {
   issuer: "issuer",
   authorizationEndpoint: "authorization_endpoint",
   tokenEndpoint: "token_endpoint",
+  jwksUri: "jwks_uri",
   clientId: "client_id",
   scope: "scope",
   audience: "audience",
@@ -191,6 +192,7 @@ function auth0Config(domain) {
     issuer: `https://${host}/`,
     authorizationEndpoint: `https://${host}/authorize`,
     tokenEndpoint: `https://${host}/oauth/token`,
+    jwksUri: `https://${host}/.well-known/jwks.json`,
   };
 }
 
@@ -298,7 +300,11 @@ function toggleForm(open) {
  * It records what is sent — the verifier only as its length — and then
  * hands the request unchanged to the browser's fetch.
  */
+// The client's transport is used for every request to the provider (token,
+// JWKS, revocation); only the token request is step 3.
 function recordingFetch(input, init = {}) {
+  const isTokenRequest = String(init.method ?? "GET").toUpperCase() === "POST" && String(input) === tokenEndpointOf(input);
+  if (!isTokenRequest) return fetch(input, init);
   return (async () => {
     const isRequest = typeof Request !== "undefined" && input instanceof Request;
     const url = isRequest ? input.url : String(input);
@@ -343,7 +349,11 @@ function recordingFetch(input, init = {}) {
   })();
 }
 
+let currentTokenEndpoint = null;
+const tokenEndpointOf = () => currentTokenEndpoint;
+
 function makeClient(c) {
+  currentTokenEndpoint = c.tokenEndpoint;
   const options = {
     authorizationEndpoint: c.authorizationEndpoint,
     tokenEndpoint: c.tokenEndpoint,
@@ -352,6 +362,7 @@ function makeClient(c) {
     fetch: recordingFetch,
   };
   if (c.issuer) options.issuer = c.issuer;
+  if (c.jwksUri) options.jwksUri = c.jwksUri;
   if (c.scope) options.scope = c.scope;
   if (c.audience) options.audience = c.audience;
   if (c.resource) options.extraAuthParams = { resource: c.resource };
@@ -638,6 +649,7 @@ async function discover() {
     const meta = await res.json();
     if (meta.authorization_endpoint) form.elements.authorizationEndpoint.value = meta.authorization_endpoint;
     if (meta.token_endpoint) form.elements.tokenEndpoint.value = meta.token_endpoint;
+    if (meta.jwks_uri) form.elements.jwksUri.value = meta.jwks_uri;
     if (meta.issuer) form.elements.issuer.value = meta.issuer;
     if (meta.userinfo_endpoint && !form.elements.apiUrl.value) form.elements.apiUrl.value = meta.userinfo_endpoint;
     $("form-error").classList.add("hidden");
