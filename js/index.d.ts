@@ -34,16 +34,20 @@ export interface ResponseLike {
   text(): Promise<string>;
 }
 
-/** A `fetch`-compatible function (e.g. one built on CapacitorHttp). */
+/**
+ * A `fetch`-compatible function (e.g. one built on CapacitorHttp), used for
+ * every request to the provider: token (POST, form body), JWKS, discovery and
+ * revocation (GET or POST).
+ */
 export type FetchLike = (
   url: string,
   init: {
-    method: "POST";
+    method: "POST" | "GET";
     headers: Record<string, string>;
-    body: string;
+    body?: string;
     redirect: "manual";
     credentials: "omit";
-    cache: "no-store";
+    cache?: "no-store";
   },
 ) => Promise<ResponseLike>;
 
@@ -67,6 +71,35 @@ export interface PkceClientConfig {
   fetch?: FetchLike;
   /** Seconds a started login stays valid. Default 600, 1 to 86400. */
   transactionTtlSeconds?: number;
+  /** The provider's JWKS; required with the `openid` scope (ID tokens are always verified). */
+  jwksUri?: string;
+  /** RFC 7009 endpoint, used by `logout()` and `revoke()`. */
+  revocationEndpoint?: string;
+  /** OIDC RP-initiated logout endpoint, used by `logout()`. */
+  endSessionEndpoint?: string;
+  /** The provider always sends `iss` in authorization responses (RFC 9207): a callback without it is refused. Set by `discover()` from the metadata. */
+  requireIss?: boolean;
+  /**
+   * Keep the session (access, refresh and ID token) in this storage instead of
+   * memory only. Any script on the origin can read Web Storage, so a stolen
+   * refresh token outlives the page: use it only when sessions must survive a
+   * reload or be shared by tabs (then `"localStorage"`, with refresh coordinated
+   * across tabs through the Web Locks API).
+   */
+  persistTokens?: false | "sessionStorage" | "localStorage" | StorageLike;
+}
+
+export interface DiscoverOptions extends Omit<PkceClientConfig, "authorizationEndpoint" | "tokenEndpoint"> {
+  issuer: string;
+  authorizationEndpoint?: string;
+  tokenEndpoint?: string;
+}
+
+export interface LogoutOptions {
+  /** Where the provider sends the user afterwards (`post_logout_redirect_uri`; must be registered). */
+  returnTo?: string;
+  /** Opens the logout URL instead of `location.assign` (hybrid apps: the same in-app browser as login). */
+  open?: (url: string) => unknown;
 }
 
 export interface AuthorizeOptions<S = unknown> {
@@ -86,6 +119,8 @@ export interface TokenSet<S = unknown> {
   idToken?: string;
   /** The granted scope, when the server said. */
   scope?: string;
+  /** The verified ID token's claims (with `openid`). */
+  claims?: Record<string, unknown> & { iss: string; sub: string; aud: string | string[]; exp: number; iat: number };
   appState?: S;
 }
 
@@ -101,6 +136,9 @@ export type PkceErrorCode =
   | "network_error"
   | "crypto_unavailable"
   | "not_initialized"
+  | "invalid_id_token"
+  | "discovery_error"
+  | "login_required"
   | "cancelled";
 
 /** Every error this package throws. Messages never contain a verifier, code or token. */
@@ -145,4 +183,14 @@ export declare class PkceClient {
    * is then cleaned of `code`/`state`.
    */
   handleCallback<S = unknown>(href?: string): Promise<TokenSet<S>>;
+  /** Reads and checks the provider metadata (OIDC Discovery, then RFC 8414) and returns a client configured from it. */
+  static discover(options: DiscoverOptions): Promise<PkceClient>;
+  /** A valid access token, refreshed when it expires within a minute. Rejects `login_required` without a session. */
+  getAccessToken(): Promise<string>;
+  /** `fetch` with `Authorization: Bearer …`; one refresh-and-retry on a 401 `error="invalid_token"`. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** Clears the session, revokes the refresh token, and goes to the end-session endpoint. Resolves with the URL opened, if any. */
+  logout(options?: LogoutOptions): Promise<string | undefined>;
+  /** Revokes the session's refresh token (or access token) and clears the session. */
+  revoke(): Promise<void>;
 }
