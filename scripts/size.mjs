@@ -4,7 +4,7 @@
 // by the build); the hand-written wrapper is measured minified with esbuild,
 // as any bundler ships it (its readable form is printed too, for reference).
 // Run after `bash scripts/build.sh`. `--twiggy` adds the largest items.
-import { readFileSync, existsSync } from "node:fs";
+import { readFileSync, existsSync, readdirSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -19,6 +19,14 @@ const files = [
   ["js/index.js", "wrapper"],
   ["js/error.js", "wrapper"],
 ];
+// wasm-bindgen copies the JS files the module imports (js/error.js) into
+// pkg/snippets/; the browser loads that copy too.
+const snippets = join(root, "pkg/snippets");
+if (existsSync(snippets)) {
+  for (const f of readdirSync(snippets, { recursive: true })) {
+    if (String(f).endsWith(".js")) files.push([`pkg/snippets/${f}`, "wrapper"]);
+  }
+}
 
 const esbuild = join(root, "node_modules/.bin/esbuild");
 const minify = (p) =>
