@@ -107,6 +107,8 @@ try {
     issuer: config.issuer,
     authorizationEndpoint: config.authorizationEndpoint,
     tokenEndpoint: config.tokenEndpoint,
+    // With the openid scope the ID token's signature is checked against these keys.
+    jwksUri: config.jwksUri,
     clientId: config.clientId,
     redirectUri: config.redirectUri,
     scope: config.scope,

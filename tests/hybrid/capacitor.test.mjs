@@ -313,6 +313,9 @@ describe("Capacitor adapter (simulated device, real provider)", () => {
       const fetched = await page.evaluate(() => window.__fetchLog);
       assert.ok(fetched.length > 0, "the fetch spy saw the app's other requests");
       assert.equal(fetched.filter((u) => u.startsWith(config.tokenEndpoint)).length, 0, "global fetch not used for the token request");
+      // The ID token's keys came through the same transport.
+      assert.equal(device.httpRequests.filter((r) => r.url === config.jwksUri && r.method === "GET").length, 1);
+      assert.equal(fetched.filter((u) => u.startsWith(config.issuer)).length, 0, "nothing went to the provider through the WebView");
     });
   });
 });

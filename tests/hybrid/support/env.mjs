@@ -38,6 +38,7 @@ export async function startHybrid(chromium, { app, corsForApp = true, appConfig 
       issuer: provider.issuer,
       authorizationEndpoint: `${provider.issuer}/auth`,
       tokenEndpoint: `${provider.issuer}/token`,
+      jwksUri: `${provider.issuer}/jwks`,
       clientId: provider.clients.native,
       redirectUri: REDIRECT_URI,
       scope: "openid profile offline_access api:read",
