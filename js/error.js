@@ -1,14 +1,14 @@
-// The one error class of the package. The wasm module and this wrapper may load
-// this file twice (wasm-bindgen copies it into pkg/snippets), so the class is kept
-// in a global registry: both copies then hand out the same constructor and
-// `instanceof PkceError` holds whichever copy threw.
-const KEY = Symbol.for("pkce-wasm/PkceError");
+// The one error class of the package.
 
-class PkceErrorImpl extends Error {
+/**
+ * Every error pkce-wasm throws. `code` is stable (see README "Errors");
+ * `message` is for people and never contains a verifier, code or token.
+ */
+export class PkceError extends Error {
   /**
-   * @param {string} code stable machine-readable code (see README "Errors")
+   * @param {string} code stable machine-readable code
    * @param {string} message human-readable; never contains a secret
-   * @param {object} [details] `error`, `errorDescription`, `errorUri`, `status`, `cause`
+   * @param {object} [details] `error`, `errorDescription`, `errorUri`, `status`, `field`, `cause`
    */
   constructor(code, message, details) {
     super(message, details && details.cause !== undefined ? { cause: details.cause } : undefined);
@@ -20,11 +20,4 @@ class PkceErrorImpl extends Error {
       }
     }
   }
-}
-
-export const PkceError = globalThis[KEY] || (globalThis[KEY] = PkceErrorImpl);
-
-/** Builds a PkceError; used by the wasm module so it never formats JS objects itself. */
-export function makePkceError(code, message, error, errorDescription, errorUri, status, field) {
-  return new PkceError(code, message, { error, errorDescription, errorUri, status, field });
 }

@@ -8,7 +8,7 @@
 // navigation — so the module needs no async runtime. Works unbundled
 // (<script type="module">, Cordova) and from bundlers: the glue finds the .wasm
 // through import.meta.url.
-import initWasm, { Core } from "../pkg/pkce_wasm.js";
+import initWasm, { Core as WasmCore } from "../pkg/pkce_wasm.js";
 import { PkceError } from "./error.js";
 
 export { PkceError };
@@ -61,6 +61,38 @@ const ALGS = {
 };
 
 const fail = (code, message, details) => new PkceError(code, message, details);
+
+// The module reports a failure as one string (see `From<Error>` in src/api.rs):
+// code, message, error, errorDescription, errorUri, field, status.
+function rethrow(e) {
+  if (typeof e !== "string") throw e;
+  const [code, message, error, errorDescription, errorUri, field, status] = e.split("\n");
+  throw fail(code, message, {
+    error: error || undefined,
+    errorDescription: errorDescription || undefined,
+    errorUri: errorUri || undefined,
+    field: field || undefined,
+    status: status ? Number(status) : undefined,
+  });
+}
+
+// Every call into the module goes through this, so its errors are PkceErrors.
+const guard = (target) =>
+  new Proxy(target, {
+    get(t, k) {
+      const v = t[k];
+      return typeof v !== "function"
+        ? v
+        : (...args) => {
+            try {
+              return v.apply(t, args);
+            } catch (e) {
+              rethrow(e);
+            }
+          };
+    },
+  });
+const Core = guard(WasmCore);
 const thenable = (v) => v != null && typeof v.then === "function";
 const settle = async (v) => (thenable(v) ? await v : v);
 const b64bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
@@ -166,7 +198,11 @@ class Client {
     this.#fetch = config.fetch ?? ((url, init) => globalThis.fetch(url, init));
     this.#storage = storageOf(config.storage, "storage");
     this.#tokens = config.persistTokens ? storageOf(config.persistTokens, "persistTokens") : null;
-    this.#core = new Core(form.toString());
+    try {
+      this.#core = guard(new WasmCore(form.toString()));
+    } catch (e) {
+      rethrow(e);
+    }
     const [clientId, jwksUri, revocationEndpoint, endSessionEndpoint] = this.#core.endpoints().split("\n");
     this.#ids = { clientId, jwksUri, revocationEndpoint, endSessionEndpoint };
   }

@@ -27,6 +27,7 @@ fi
 # .wasm next to it via `new URL(…, import.meta.url)`; bundlers (Vite, webpack 5,
 # esbuild with a loader) and a plain <script type="module"> both understand that.
 # --no-pack: the package.json at the repository root is the npm package.
+rm -rf pkg # wasm-pack leaves files of earlier builds (snippets) behind
 wasm-pack build . --release --target web --out-dir pkg --no-pack "$@" "${cargo_args[@]}"
 
 # wasm-pack writes a catch-all .gitignore into pkg/, which npm pack would honour

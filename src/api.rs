@@ -19,32 +19,29 @@ use crate::store::{self, Record};
 use crate::{discovery, json, jwt, token};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(module = "/js/error.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = makePkceError)]
-    fn make_pkce_error(
-        code: &str,
-        message: &str,
-        error: Option<String>,
-        error_description: Option<String>,
-        error_uri: Option<String>,
-        status: Option<u16>,
-        field: Option<String>,
-    ) -> JsValue;
-}
-
+/// A failure crosses the boundary as one string,
+/// `code \n message \n error \n errorDescription \n errorUri \n field \n status`,
+/// which js/index.js turns into a `PkceError`. The server-supplied fields have
+/// had their control characters replaced, so they hold no newline.
 impl From<Error> for JsValue {
     fn from(e: Error) -> JsValue {
         let e = e.into_details();
-        make_pkce_error(
-            e.code.as_str(),
-            e.message,
-            e.error,
-            e.error_description,
-            e.error_uri,
-            e.status,
-            e.field.map(Into::into),
-        )
+        let mut s = String::from(e.code.as_str());
+        for part in [
+            Some(e.message),
+            e.error.as_deref(),
+            e.error_description.as_deref(),
+            e.error_uri.as_deref(),
+            e.field,
+        ] {
+            s.push('\n');
+            s.push_str(part.unwrap_or(""));
+        }
+        s.push('\n');
+        if let Some(status) = e.status {
+            json::write_u64(&mut s, status.into());
+        }
+        JsValue::from_str(&s)
     }
 }
 

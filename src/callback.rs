@@ -136,8 +136,8 @@ impl RawCallback {
                 Code::AuthorizationError,
                 "the authorization server returned an error",
             );
-            e.error = Some(error.into());
-            e.error_description = self.get("error_description").map(Into::into);
+            e.error = Some(Error::server_text(error));
+            e.error_description = self.get("error_description").map(Error::server_text);
             // Only an https error_uri is passed on: any other scheme
             // (javascript:, data:) is a trap for whoever renders it.
             e.error_uri = self
@@ -218,6 +218,8 @@ mod tests {
             Some("<img src=x onerror=alert(1)>")
         );
         assert_eq!(e.error_uri, None);
+        let e = code_of("error=x&state=s&error_description=a%0Ab%00c").unwrap_err();
+        assert_eq!(e.error_description.as_deref(), Some("a b c"));
         assert!(!e.message.contains('<'));
         let e = code_of("error=x&state=s&error_uri=https%3A%2F%2Fas.example%2Fe").unwrap_err();
         assert_eq!(e.error_uri.as_deref(), Some("https://as.example/e"));

@@ -111,6 +111,15 @@ impl Error {
         Error::new(Code::InvalidConfig, message).field(field)
     }
 
+    /// Server-supplied text (`error`, `error_description`, `error_uri`) with
+    /// control characters replaced by spaces: it is untrusted (RFC 6749
+    /// §10.14) and must stay one line wherever it is shown or logged.
+    pub fn server_text(s: &str) -> String {
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    }
+
     pub fn into_details(self) -> Details {
         *self.0
     }

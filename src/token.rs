@@ -93,12 +93,15 @@ pub fn parse_response(
                     "the token endpoint returned an OAuth error",
                 )
                 .status(status);
-                e.error = Some(error.clone());
+                e.error = Some(Error::server_text(error));
                 e.error_description = v
                     .get("error_description")
                     .and_then(Value::as_str)
-                    .map(Into::into);
-                e.error_uri = v.get("error_uri").and_then(Value::as_str).map(Into::into);
+                    .map(Error::server_text);
+                e.error_uri = v
+                    .get("error_uri")
+                    .and_then(Value::as_str)
+                    .map(Error::server_text);
                 return Err(e);
             }
         }
