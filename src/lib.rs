@@ -57,3 +57,118 @@ pub use api::Core;
 static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     // SAFETY: wasm32-unknown-unknown without the atomics feature has one thread.
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
+
+#[cfg(test)]
+mod robustness {
+    //! Every parser meets hostile input: whatever it is given, it must answer
+    //! with a value or an error, never a panic (a panic traps the wasm module).
+
+    /// A small deterministic generator (xorshift), so a failure reproduces.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+    }
+
+    const PIECES: &[&str] = &[
+        "https://",
+        "http://",
+        "com.example.app:",
+        "//",
+        "/",
+        "?",
+        "#",
+        "&",
+        "=",
+        "%",
+        "%2",
+        "%ZZ",
+        "%E0%A4%A",
+        "%FF",
+        "+",
+        "@",
+        ":",
+        "[",
+        "]",
+        "::1",
+        "127.0.0.1",
+        "localhost",
+        "code",
+        "state",
+        "iss",
+        "error",
+        "a",
+        "é",
+        "\u{0}",
+        " ",
+        "\n",
+        ".",
+        "{",
+        "}",
+        "[",
+        "]",
+        "\"",
+        "\\",
+        "\\u",
+        "\\ud800",
+        "1",
+        "-",
+        "e",
+        "E",
+        "0",
+        "true",
+        "null",
+        ",",
+        "eyJ",
+        "_",
+        "~",
+        "*",
+        "\u{1f600}",
+    ];
+
+    fn random_input(rng: &mut Rng) -> String {
+        let n = rng.next() % 24;
+        (0..n).map(|_| rng.pick(PIECES)).collect()
+    }
+
+    #[test]
+    fn parsers_never_panic() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let base = "https://app.example/cb";
+        for _ in 0..40_000 {
+            let s = random_input(&mut rng);
+            let _ = crate::url::Url::parse(&s).map(|u| (u.base(), u.is_loopback()));
+            let _ = crate::form::parse(&s);
+            let _ = crate::json::parse(&s);
+            let _ = crate::b64::decode(&s);
+            let _ = crate::store::Record::parse(&s);
+            let _ = crate::token::parse_response(200, Some("application/json"), &s);
+            let _ = crate::discovery::parse("https://as.example", &s);
+            let _ = crate::discovery::urls(&s);
+            let _ = crate::config::RawConfig::from_form(&s).and_then(crate::config::Config::new);
+            if let Ok(cb) = crate::callback::RawCallback::parse(&(base.to_string() + &s), base) {
+                let _ = cb.check_before_state(Some("https://as.example"), true);
+                let _ = cb.state().map(str::len);
+                let _ = cb.into_code();
+            }
+            if let Ok(j) = crate::jwt::parse(&s) {
+                let _ = crate::jwt::select_keys(&s, &j);
+            }
+            let want = crate::jwt::Expected {
+                issuer: "https://as.example",
+                client_id: "c",
+                nonce: Some("n"),
+                now_ms: 1.0e12,
+                previous: Some(&s),
+            };
+            let _ = crate::jwt::check_claims(&crate::b64::encode(s.as_bytes()), &want);
+        }
+    }
+}
