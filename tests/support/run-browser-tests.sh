@@ -6,6 +6,8 @@
 #
 #   bash tests/support/run-browser-tests.sh            # Chrome and Firefox
 #   BROWSERS=chrome bash tests/support/run-browser-tests.sh
+#   PKCE_TEST_ROOT=/some/dir …   serve pkg/ and js/ from there instead of this
+#                                repository (an installed or modified copy)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -13,12 +15,13 @@ export PATH="$HOME/.cargo/bin:$PATH"
 BROWSERS=${BROWSERS:-"chrome firefox"}
 
 # The tests import the package from the server, so it must be built.
-if [ ! -f pkg/pkce_wasm_bg.wasm ] || [ ! -f pkg/pkce_wasm.js ]; then
+root=${PKCE_TEST_ROOT:-$PWD}
+if [ -z "${PKCE_TEST_ROOT:-}" ] && { [ ! -f pkg/pkce_wasm_bg.wasm ] || [ ! -f pkg/pkce_wasm.js ]; }; then
   bash scripts/build.sh || exit 1
 fi
 
 log=$(mktemp)
-node tests/support/server.mjs --port "${PKCE_TEST_PORT:-0}" >"$log" 2>&1 &
+node tests/support/server.mjs --port "${PKCE_TEST_PORT:-0}" --root "$root" >"$log" 2>&1 &
 server_pid=$!
 cleanup() {
   kill "$server_pid" 2>/dev/null

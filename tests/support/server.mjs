@@ -1,8 +1,10 @@
 // The other origin of the browser tests: the package files the page imports
 // and a token endpoint that misbehaves on request. No dependencies.
 //
-//   node tests/support/server.mjs [--port N]    (or PORT=N; default: any free port)
+//   node tests/support/server.mjs [--port N] [--root DIR]
 //   → prints "listening <port>" once it accepts connections
+//   --port (or PORT): default any free port; --root: where pkg/ and js/ are
+//   read from (default: this repository), e.g. an installed copy of the package
 //
 //   GET  /pkg/…, /js/…          the built package, read-only, CORS *
 //   POST /token/<scenario>      answers as <scenario> says (SCENARIOS below);
@@ -245,9 +247,12 @@ export async function startServer({ port = 0, host = "127.0.0.1", root = REPO, p
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const i = process.argv.indexOf("--port");
-  const port = Number(i > 0 ? process.argv[i + 1] : (process.env.PORT ?? 0));
-  const { port: actual, close } = await startServer({ port });
+  const arg = (name) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const port = Number(arg("--port") ?? process.env.PORT ?? 0);
+  const { port: actual, close } = await startServer({ port, root: arg("--root") ?? REPO });
   console.log(`listening ${actual}`);
   const stop = () => close().then(() => process.exit(0));
   process.on("SIGTERM", stop);
