@@ -2,9 +2,10 @@
 # The browser tests (tests/browser_*.rs): starts tests/support/server.mjs on a
 # free port, then `wasm-pack test --headless` in Chrome and in Firefox. Both
 # browsers run even if the first fails; the exit status is non-zero if either
-# did. Extra arguments go to wasm-pack test, e.g. `-- --test browser_storage`.
+# did. Prints "<browser>: N passed, N failed" at the end.
 #
 #   bash tests/support/run-browser-tests.sh            # Chrome and Firefox
+#   bash tests/support/run-browser-tests.sh --test browser_storage   # one file
 #   BROWSERS=chrome bash tests/support/run-browser-tests.sh
 #   PKCE_TEST_ROOT=/some/dir …   serve pkg/ and js/ from there instead of this
 #                                repository (an installed or modified copy)
