@@ -60,7 +60,7 @@ fn join(parts: &[&str]) -> String {
 
 fn extra_params(query: Option<String>) -> Result<Vec<(String, String)>> {
     let pairs = crate::form::parse(query.as_deref().unwrap_or(""))
-        .ok_or_else(|| Error::config("extraAuthParams", "must be valid form encoding"))?;
+        .ok_or_else(|| Error::config("extraAuthParams", "malformed"))?;
     crate::config::check_extra_params(&pairs)?;
     Ok(pairs)
 }
@@ -178,12 +178,11 @@ impl Core {
     ) -> JsResult<String> {
         let t = token::parse_response(status, content_type.as_deref(), body)?;
         if !refresh && t.id_token.is_none() && authorize::wants_openid(self.cfg.scope.as_deref()) {
-            return Err(Error::new(
-                Code::InvalidTokenResponse,
-                "no id_token although openid was requested",
-            )
-            .field("id_token")
-            .into());
+            return Err(
+                Error::new(Code::InvalidTokenResponse, "no id_token for openid")
+                    .field("id_token")
+                    .into(),
+            );
         }
         Ok(token_set_json(&t, now))
     }
@@ -269,34 +268,23 @@ impl Core {
 impl Core {
     fn token_request_inner(&self, href: &str, record: Option<String>, now: f64) -> Result<String> {
         let raw = RawCallback::parse(href, &self.cfg.redirect_base)?;
-        let record = record.ok_or_else(|| {
-            Error::new(
-                Code::NoTransaction,
-                "no pending login for this state (unknown, already used, or storage was cleared)",
-            )
-        })?;
-        let record = Record::parse(&record).ok_or_else(|| {
-            Error::new(
-                Code::NoTransaction,
-                "the stored login transaction is unreadable",
-            )
-        })?;
+        let record = record
+            .ok_or_else(|| Error::new(Code::NoTransaction, "no pending login for this state"))?;
+        let record = Record::parse(&record)
+            .ok_or_else(|| Error::new(Code::NoTransaction, "login transaction unreadable"))?;
         if record.expired(now, self.cfg.ttl_ms) {
-            return Err(Error::new(
-                Code::NoTransaction,
-                "the login transaction expired (transactionTtlSeconds)",
-            ));
+            return Err(Error::new(Code::NoTransaction, "login transaction expired"));
         }
         if record.redirect_uri != self.cfg.redirect_uri {
             return Err(Error::new(
                 Code::NoTransaction,
-                "the login was started with another redirectUri",
+                "login started with another redirectUri",
             ));
         }
         if record.issuer != self.cfg.issuer {
             return Err(Error::new(
                 Code::IssuerMismatch,
-                "the login was started with another issuer",
+                "login started with another issuer",
             ));
         }
         let code = raw.into_code()?;

@@ -49,13 +49,11 @@ impl RawCallback {
     /// client asks for the query response mode only.
     pub fn parse(href: &str, redirect_base: &str) -> Result<RawCallback> {
         if href.len() > MAX_HREF_LEN {
-            return Err(invalid("callback URL is too long"));
+            return Err(invalid("callback too large"));
         }
-        let url = Url::parse(href).ok_or_else(|| invalid("callback is not an absolute URL"))?;
+        let url = Url::parse(href).ok_or_else(|| invalid("callback is not a URL"))?;
         if url.base() != redirect_base {
-            return Err(invalid(
-                "callback URL does not match the configured redirectUri",
-            ));
+            return Err(invalid("callback is not for redirectUri"));
         }
         let query = url.query.unwrap_or("");
         if crate::split_byte(query, b'&')
@@ -63,10 +61,9 @@ impl RawCallback {
             .count()
             > MAX_PARAMS
         {
-            return Err(invalid("callback has too many parameters"));
+            return Err(invalid("callback too large"));
         }
-        let params =
-            form::parse(query).ok_or_else(|| invalid("callback has malformed percent-encoding"))?;
+        let params = form::parse(query).ok_or_else(|| invalid("callback encoding is malformed"))?;
         let duplicate = params
             .iter()
             .enumerate()
@@ -103,7 +100,7 @@ impl RawCallback {
     /// comparison after one decode; required when the server promised it).
     pub fn check_before_state(&self, issuer: Option<&str>, require_iss: bool) -> Result<()> {
         if self.duplicate {
-            return Err(invalid("callback repeats a parameter (RFC 6749 §3.1)"));
+            return Err(invalid("callback repeats a parameter"));
         }
         let Some(expected) = issuer else {
             return Ok(());
@@ -112,11 +109,11 @@ impl RawCallback {
             Some(iss) if iss == expected => Ok(()),
             Some(_) => Err(Error::new(
                 Code::IssuerMismatch,
-                "callback iss differs from the issuer (RFC 9207)",
+                "callback iss differs (RFC 9207)",
             )),
             None if require_iss => Err(Error::new(
                 Code::IssuerMismatch,
-                "callback lacks the iss the issuer always sends (RFC 9207)",
+                "callback lacks iss (RFC 9207)",
             )),
             None => Ok(()),
         }
@@ -132,10 +129,7 @@ impl RawCallback {
     /// tokens (RFC 9700 §4.6), then the code.
     pub fn into_code(self) -> Result<AuthorizationCode> {
         if let Some(error) = self.get("error") {
-            let mut e = Error::new(
-                Code::AuthorizationError,
-                "the authorization server returned an error",
-            );
+            let mut e = Error::new(Code::AuthorizationError, "authorization server error");
             e.error = Some(Error::server_text(error));
             e.error_description = self.get("error_description").map(Error::server_text);
             // Only an https error_uri is passed on: any other scheme
@@ -150,15 +144,13 @@ impl RawCallback {
             .iter()
             .any(|n| self.get(n).is_some())
         {
-            return Err(invalid(
-                "callback carries tokens (only the code flow is accepted)",
-            ));
+            return Err(invalid("callback carries tokens"));
         }
         let mut params = self.params;
         let i = params
             .iter()
             .position(|(k, v)| k == "code" && !v.is_empty())
-            .ok_or_else(|| invalid("callback has neither code nor error"))?;
+            .ok_or_else(|| invalid("callback has no code"))?;
         Ok(AuthorizationCode(params.swap_remove(i).1))
     }
 }

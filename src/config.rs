@@ -72,10 +72,7 @@ impl RawConfig {
                         .as_uint()
                         .filter(|_| !v.is_empty())
                         .ok_or_else(|| {
-                            Error::config(
-                                "transactionTtlSeconds",
-                                "transactionTtlSeconds must be 1 to 86400",
-                            )
+                            Error::config("transactionTtlSeconds", "must be 1 to 86400")
                         })?;
                     raw.transaction_ttl_seconds = Some(secs);
                     continue;
@@ -148,15 +145,12 @@ impl Config {
         // which needs the issuer and its keys (OIDC Core §3.1.3.7).
         if crate::authorize::wants_openid(scope.as_deref()) {
             if issuer.is_none() {
-                return Err(Error::config(
-                    "issuer",
-                    "issuer is required with the openid scope",
-                ));
+                return Err(Error::config("issuer", "openid needs issuer"));
             }
             if jwks_uri.is_none() {
                 return Err(Error::config(
                     "jwksUri",
-                    "jwksUri is required with the openid scope (or use PkceClient.discover)",
+                    "openid needs jwksUri (or discover())",
                 ));
             }
         }
@@ -166,10 +160,7 @@ impl Config {
             .transaction_ttl_seconds
             .unwrap_or(f64::from(DEFAULT_TTL_SECONDS));
         if !(1.0..=86_400.0).contains(&ttl) {
-            return Err(Error::config(
-                "transactionTtlSeconds",
-                "transactionTtlSeconds must be 1 to 86400",
-            ));
+            return Err(Error::config("transactionTtlSeconds", "must be 1 to 86400"));
         }
         Ok(Config {
             issuer,
@@ -198,7 +189,7 @@ pub fn check_extra_params(pairs: &[(String, String)]) -> Result<()> {
     {
         return Err(Error::config(
             "extraAuthParams",
-            "extraAuthParams may not set a protocol parameter (state, scope, redirect_uri, …)",
+            "extraAuthParams may not set protocol parameters",
         ));
     }
     Ok(())
@@ -214,18 +205,15 @@ fn non_empty(v: Option<String>, field: &'static str, msg: &'static str) -> Resul
 fn secure_url<'a>(s: &'a str, field: &'static str) -> Result<Url<'a>> {
     let u = Url::parse(s)
         .filter(|u| u.host.as_deref().is_some_and(|h| !h.is_empty()))
-        .ok_or_else(|| Error::config(field, "not an absolute http(s) URL"))?;
+        .ok_or_else(|| Error::config(field, "not an absolute URL"))?;
     if u.has_userinfo {
-        return Err(Error::config(field, "URL must not contain user:password@"));
+        return Err(Error::config(field, "URL has user:password@"));
     }
     match u.scheme.as_str() {
         "https" => Ok(u),
         "http" if u.is_loopback() => Ok(u),
-        "http" => Err(Error::config(
-            field,
-            "must be https (http only on a loopback host)",
-        )),
-        _ => Err(Error::config(field, "URL scheme must be https")),
+        "http" => Err(Error::config(field, "must be https (http: loopback only)")),
+        _ => Err(Error::config(field, "must be https")),
     }
 }
 
@@ -233,10 +221,7 @@ fn secure_url<'a>(s: &'a str, field: &'static str) -> Result<Url<'a>> {
 pub fn check_issuer(iss: &str) -> Result<()> {
     let u = secure_url(iss, "issuer")?;
     if u.query.is_some() || u.fragment.is_some() {
-        return Err(Error::config(
-            "issuer",
-            "issuer must not have a query or fragment",
-        ));
+        return Err(Error::config("issuer", "issuer has a query or fragment"));
     }
     Ok(())
 }
@@ -244,7 +229,7 @@ pub fn check_issuer(iss: &str) -> Result<()> {
 fn endpoint(v: Option<String>, field: &'static str) -> Result<String> {
     let s = v
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| Error::config(field, "endpoint URL is required"))?;
+        .ok_or_else(|| Error::config(field, "endpoint is required"))?;
     check_endpoint(&s, field)?;
     Ok(s)
 }
@@ -254,10 +239,7 @@ fn endpoint(v: Option<String>, field: &'static str) -> Result<String> {
 pub fn check_endpoint(s: &str, field: &'static str) -> Result<()> {
     let u = secure_url(s, field)?;
     if u.fragment.is_some() {
-        return Err(Error::config(
-            field,
-            "endpoint URL must not have a fragment",
-        ));
+        return Err(Error::config(field, "endpoint has a fragment"));
     }
     if let Some(q) = u.query {
         let clash = crate::form::parse(q).is_none_or(|pairs| {
@@ -268,7 +250,7 @@ pub fn check_endpoint(s: &str, field: &'static str) -> Result<()> {
         if clash {
             return Err(Error::config(
                 field,
-                "endpoint query is malformed or sets a protocol parameter",
+                "endpoint query sets a protocol parameter",
             ));
         }
     }
@@ -278,12 +260,12 @@ pub fn check_endpoint(s: &str, field: &'static str) -> Result<()> {
 /// Checks a redirect URI (RFC 6749 §3.1.2, RFC 8252 §7) and returns its base.
 fn redirect_base(s: &str) -> Result<String> {
     const F: &str = "redirectUri";
-    let u = Url::parse(s).ok_or_else(|| Error::config(F, "redirectUri must be an absolute URL"))?;
+    let u = Url::parse(s).ok_or_else(|| Error::config(F, "redirectUri is not absolute"))?;
     if u.fragment.is_some() {
-        return Err(Error::config(F, "redirectUri must not have a fragment"));
+        return Err(Error::config(F, "redirectUri has a fragment"));
     }
     if u.has_userinfo {
-        return Err(Error::config(F, "URL must not contain user:password@"));
+        return Err(Error::config(F, "URL has user:password@"));
     }
     if u.query.is_some_and(|q| {
         crate::form::parse(q).is_none_or(|pairs| {
@@ -294,26 +276,19 @@ fn redirect_base(s: &str) -> Result<String> {
     }) {
         return Err(Error::config(
             F,
-            "redirectUri query is malformed or uses code, state, error or iss",
+            "redirectUri query uses a response parameter",
         ));
     }
     match u.scheme.as_str() {
         "https" if u.host.as_deref().is_some_and(|h| !h.is_empty()) => {}
         "http" if u.is_loopback() => {}
-        "http" | "https" => {
-            return Err(Error::config(
-                F,
-                "must be https (http only on a loopback host)",
-            ))
-        }
+        "http" | "https" => return Err(Error::config(F, "must be https (http: loopback only)")),
         "javascript" | "data" | "file" | "blob" | "about" | "vbscript" | "ws" | "wss" | "ftp"
-        | "capacitor" | "filesystem" => {
-            return Err(Error::config(F, "redirectUri scheme is not allowed"))
-        }
+        | "capacitor" | "filesystem" => return Err(Error::config(F, "scheme not allowed")),
         scheme if !scheme.bytes().any(|b| b == b'.') => {
             return Err(Error::config(
                 F,
-                "a custom redirectUri scheme must be reverse-DNS, e.g. com.example.app:/callback",
+                "custom scheme must be reverse-DNS (com.example.app:/cb)",
             ))
         }
         _ => {}

@@ -42,19 +42,16 @@ pub struct Metadata {
 }
 
 pub fn parse(issuer: &str, text: &str) -> Result<Metadata> {
-    let v = json::parse(text).map_err(|_| bad("body", "provider metadata is not JSON"))?;
+    let v = json::parse(text).map_err(|_| bad("body", "metadata is not JSON"))?;
     if !matches!(v, Value::Object(_)) {
-        return Err(bad("body", "provider metadata is not a JSON object"));
+        return Err(bad("body", "metadata is not an object"));
     }
     match v.get("issuer") {
         Some(Value::String(s)) if s == issuer => {}
         Some(Value::String(_)) => {
-            return Err(bad(
-                "issuer",
-                "the metadata's issuer is not exactly the configured issuer",
-            ))
+            return Err(bad("issuer", "metadata issuer differs from the issuer"))
         }
-        _ => return Err(bad("issuer", "the metadata has no issuer string")),
+        _ => return Err(bad("issuer", "metadata has no issuer")),
     }
     // Absent means unknown: S256 is used anyway and `state` protects the flow;
     // a list without S256 means the server would downgrade or refuse PKCE.
@@ -64,7 +61,7 @@ pub fn parse(issuer: &str, text: &str) -> Result<Metadata> {
         Some(_) => {
             return Err(bad(
                 "code_challenge_methods_supported",
-                "the provider does not support PKCE with S256",
+                "provider lacks PKCE S256",
             ))
         }
     }
@@ -74,7 +71,7 @@ pub fn parse(issuer: &str, text: &str) -> Result<Metadata> {
             Some(Value::String(s)) => check_endpoint(s, name)
                 .map(|_| Some(s.clone()))
                 .map_err(|e| bad(name, e.message)),
-            _ => Err(bad(name, "a required endpoint is missing or not a string")),
+            _ => Err(bad(name, "endpoint missing")),
         }
     };
     Ok(Metadata {

@@ -56,7 +56,7 @@ fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     getrandom::fill(&mut buf).map_err(|_| {
         Error::new(
             Code::CryptoUnavailable,
-            "crypto.getRandomValues is unavailable",
+            "crypto.getRandomValues unavailable",
         )
     })?;
     Ok(buf)

@@ -78,21 +78,13 @@ pub fn parse_response(
     if status == 0 || (300..400).contains(&status) {
         // fetch runs with `redirect: "manual"`: a redirect would re-send the
         // code and verifier to another location (security-reference R37).
-        return Err(Error::new(
-            Code::InvalidTokenResponse,
-            "token endpoint redirected (not followed)",
-        )
-        .status(status));
+        return Err(Error::new(Code::InvalidTokenResponse, "redirect not followed").status(status));
     }
     let parsed = json::parse(body);
     if status != 200 {
         if let Ok(v) = &parsed {
             if let Some(Value::String(error)) = v.get("error") {
-                let mut e = Error::new(
-                    Code::TokenError,
-                    "the token endpoint returned an OAuth error",
-                )
-                .status(status);
+                let mut e = Error::new(Code::TokenError, "token endpoint error").status(status);
                 e.error = Some(Error::server_text(error));
                 e.error_description = v
                     .get("error_description")
@@ -105,28 +97,26 @@ pub fn parse_response(
                 return Err(e);
             }
         }
-        return Err(Error::new(
-            Code::InvalidTokenResponse,
-            "token endpoint answered an unexpected HTTP status",
-        )
-        .status(status));
+        return Err(
+            Error::new(Code::InvalidTokenResponse, "unexpected HTTP status").status(status),
+        );
     }
     let v = match parsed {
         Ok(v) => v,
         Err(e) => {
             let msg = match e {
-                JsonError::TooLarge => "token response body is too large",
-                JsonError::TooDeep => "token response nests too deeply",
-                JsonError::DuplicateKey => "token response JSON repeats a member",
+                JsonError::TooLarge => "response too large",
+                JsonError::TooDeep => "response nests too deeply",
+                JsonError::DuplicateKey => "token response repeats a member",
                 JsonError::Syntax => {
                     if content_type.is_some_and(|c| {
                         !c.as_bytes()
                             .windows(4)
                             .any(|w| w.eq_ignore_ascii_case(b"json"))
                     }) {
-                        "token response is not JSON (unexpected Content-Type)"
+                        "token response is not JSON"
                     } else {
-                        "token response body is not valid JSON"
+                        "token response is not JSON"
                     }
                 }
             };
@@ -134,32 +124,27 @@ pub fn parse_response(
         }
     };
     if !matches!(v, Value::Object(_)) {
-        return Err(bad("body", "token response is not a JSON object").status(status));
+        return Err(bad("body", "token response is not an object").status(status));
     }
     let access_token = match v.get("access_token") {
         Some(Value::String(s)) if !s.is_empty() => Secret(s.clone()),
         _ => {
             return Err(bad(
                 "access_token",
-                "\"access_token\" must be a non-empty string",
+                "access_token must be a non-empty string",
             ))
         }
     };
     let token_type = match v.get("token_type") {
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer",
-        Some(Value::String(_)) => {
-            return Err(bad(
-                "token_type",
-                "unsupported \"token_type\"; only Bearer is supported",
-            ))
-        }
-        _ => return Err(bad("token_type", "\"token_type\" must be a string")),
+        Some(Value::String(_)) => return Err(bad("token_type", "token_type must be Bearer")),
+        _ => return Err(bad("token_type", "token_type must be a string")),
     };
     let expires_in = match v.get("expires_in") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(
             expires_in(n)
-                .ok_or_else(|| bad("expires_in", "\"expires_in\" must be a non-negative number"))?,
+                .ok_or_else(|| bad("expires_in", "expires_in must be a non-negative number"))?,
         ),
         // Some servers send the number as a string; a plain digit string is
         // unambiguous, anything else is refused.
@@ -171,7 +156,7 @@ pub fn parse_response(
         Some(_) => {
             return Err(bad(
                 "expires_in",
-                "\"expires_in\" must be a non-negative number",
+                "expires_in must be a non-negative number",
             ))
         }
     };
@@ -192,7 +177,7 @@ fn optional_string(v: &Value<'_>, field: &'static str) -> Result<Option<String>>
     match v.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(_) => Err(bad(field, "member must be a string when present")),
+        Some(_) => Err(bad(field, "must be a string")),
     }
 }
 
