@@ -75,9 +75,12 @@ pub fn url(cfg: &Config, tx: &Transaction, extra: &[(String, String)]) -> String
 
 #[cfg(test)]
 mod tests {
+    // The same tests run in the browser under `wasm-pack test`.
     use super::*;
     use crate::config::RawConfig;
     use crate::form;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn cfg(scope: Option<&str>, auth: &str) -> Config {
         Config::new(RawConfig {

@@ -157,7 +157,10 @@ impl RawCallback {
 
 #[cfg(test)]
 mod tests {
+    // The same tests run in the browser under `wasm-pack test`.
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const BASE: &str = "https://client.example/cb";
     const ISS: &str = "https://honest.as.example";

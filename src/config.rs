@@ -298,8 +298,11 @@ fn redirect_base(s: &str) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
+    // The same tests run in the browser under `wasm-pack test`.
     use super::*;
     use crate::error::Code;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     pub fn raw() -> RawConfig {
         RawConfig {

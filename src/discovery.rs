@@ -89,7 +89,10 @@ pub fn parse(issuer: &str, text: &str) -> Result<Metadata> {
 
 #[cfg(test)]
 mod tests {
+    // The same tests run in the browser under `wasm-pack test`.
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const ISS: &str = "https://as.example";
 

@@ -75,7 +75,10 @@ pub fn parse(query: &str) -> Option<Vec<(String, String)>> {
 
 #[cfg(test)]
 mod tests {
+    // The same tests run in the browser under `wasm-pack test`.
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn rfc6749_appendix_b() {

@@ -199,7 +199,10 @@ pub fn check_claims(payload_b64: &str, want: &Expected<'_>) -> Result<String> {
 
 #[cfg(test)]
 mod tests {
+    // The same tests run in the browser under `wasm-pack test`.
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const NOW_S: f64 = 1_800_000_000.0;
 

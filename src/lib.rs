@@ -58,10 +58,16 @@ static ALLOC: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
     // SAFETY: wasm32-unknown-unknown without the atomics feature has one thread.
     unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };
 
+#[cfg(all(test, target_arch = "wasm32"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 #[cfg(test)]
 mod robustness {
-    //! Every parser meets hostile input: whatever it is given, it must answer
-    //! with a value or an error, never a panic (a panic traps the wasm module).
+    // The same tests run in the browser under `wasm-pack test`.
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+    // Every parser meets hostile input: whatever it is given, it must answer
+    // with a value or an error, never a panic (a panic traps the wasm module).
 
     /// A small deterministic generator (xorshift), so a failure reproduces.
     struct Rng(u64);

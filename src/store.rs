@@ -88,7 +88,10 @@ impl Record {
 
 #[cfg(test)]
 mod tests {
+    // The same tests run in the browser under `wasm-pack test`.
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn record() -> Record {
         Record {

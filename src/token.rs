@@ -114,7 +114,7 @@ pub fn parse_response(
                             .windows(4)
                             .any(|w| w.eq_ignore_ascii_case(b"json"))
                     }) {
-                        "token response is not JSON"
+                        "token response is not JSON (Content-Type)"
                     } else {
                         "token response is not JSON"
                     }
@@ -202,7 +202,10 @@ fn expires_in(num: &str) -> Option<u64> {
 
 #[cfg(test)]
 mod tests {
+    // The same tests run in the browser under `wasm-pack test`.
     use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const JSON: Option<&str> = Some("application/json; charset=utf-8");
 

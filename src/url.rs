@@ -148,7 +148,10 @@ fn is_ipv4_127(h: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    // The same tests run in the browser under `wasm-pack test`.
     use super::Url;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn parses_parts() {

@@ -56,7 +56,8 @@ echo "test server: $PKCE_TEST_SERVER"
 if [ $# -gt 0 ]; then
   targets=("$*")
 else
-  targets=()
+  # --lib: the crate's own unit tests, run again in the browser's wasm engine.
+  targets=("--lib")
   for f in tests/browser_*.rs; do
     targets+=("--test $(basename "$f" .rs)")
   done
