@@ -1,0 +1,19 @@
+// What every page (and the server) agrees on for one library: where its
+// provider lives on this origin, the issuer it expects, its redirect URI.
+export const LIBS = ["pkce-wasm", "auth0-spa-js", "oidc-client-ts", "keycloak-js", "oauth4webapi", "appauth"];
+
+/** The ID token issuer each library derives from the base URL it is given. */
+export const issuerOf = (lib, base) =>
+  lib === "auth0-spa-js" ? `${base}/` : lib === "keycloak-js" ? `${base}/realms/bench` : base;
+
+export function configFor(lib, origin) {
+  const base = `${origin}/op/${lib}`;
+  return {
+    base,
+    issuer: issuerOf(lib, base),
+    clientId: `bench-${lib}`,
+    redirectUri: `${origin}/bench/flow/${lib}`,
+    scope: "openid",
+    insecure: true, // plain http on 127.0.0.1
+  };
+}

@@ -1,0 +1,510 @@
+// npm run bench: pkce-wasm against the libraries users would pick instead.
+// Size (raw, gzip -9, brotli q11 of what ships), start-up in headless
+// Chromium, PKCE pairs per second, handleCallback's cost. One table on stdout
+// and in bench/out/results.md (+ results.json), a chart in bench/out/chart.svg.
+// Method: bench/README.md. Needs a built package (bash scripts/build.sh).
+import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { gzipSync, brotliCompressSync, constants } from "node:zlib";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import os from "node:os";
+import * as esbuild from "esbuild";
+import { chromium } from "playwright-core";
+import { startServer } from "./server.mjs";
+import { LIBS } from "./pages/cfg.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const BENCH = join(ROOT, "bench");
+const OUT = join(BENCH, "out");
+
+// Sample counts (environment overrides for a quick look; the defaults are the method).
+const STARTUP_PAGES = Number(process.env.BENCH_STARTUP_PAGES ?? 25);
+const PKCE_BATCHES = Number(process.env.BENCH_PKCE_BATCHES ?? 15);
+const PKCE_BATCH_MS = 200;
+const CALLBACK_RUNS = Number(process.env.BENCH_CALLBACK_RUNS ?? 200);
+const FIRST_CALL_PAGES = Number(process.env.BENCH_FIRST_CALL_PAGES ?? 20);
+
+const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  // Nothing may leave the machine.
+  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+];
+
+// The npm package behind each entry (its version goes in the table).
+const PACKAGES = {
+  "pkce-wasm": null,
+  "auth0-spa-js": "@auth0/auth0-spa-js",
+  "oidc-client-ts": "oidc-client-ts",
+  "keycloak-js": "keycloak-js",
+  oauth4webapi: "oauth4webapi",
+  appauth: "@openid/appauth",
+};
+const LABEL = { appauth: "@openid/appauth", "auth0-spa-js": "@auth0/auth0-spa-js" };
+const label = (lib) => LABEL[lib] ?? lib;
+// What "ready" is for each library: its documented step before login() can run.
+const READY = {
+  "pkce-wasm": "`await init()` (fetch, compile, instantiate the .wasm) + `new PkceClient()`",
+  "auth0-spa-js": "`await createAuth0Client()` (no session cookie: no request)",
+  "oidc-client-ts": "`new UserManager()` with metadata given (no discovery)",
+  "keycloak-js": "`new Keycloak()` + `await init({ pkceMethod: 'S256', checkLoginIframe: false })`",
+  oauth4webapi: "module evaluated + the `as`/`client` records (no client object)",
+  appauth: "`AuthorizationServiceConfiguration` + `RedirectRequestHandler` + `BaseTokenRequestHandler(FetchRequestor)`",
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const gzip = (b) => gzipSync(b, { level: 9 }).length;
+const brotli = (b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+const sizes = (b) => ({ raw: b.length, gzip: gzip(b), brotli: brotli(b) });
+
+function stats(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return { n: s.length, min: s[0], median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, max: s[s.length - 1] };
+}
+
+// The lead rebuilds pkg/ now and then: a file can be missing for a moment.
+async function readRetry(path) {
+  for (let i = 0; ; i++) {
+    try {
+      return await readFile(path);
+    } catch (e) {
+      if (i >= 30) throw new Error(`${path}: ${e.message} (run bash scripts/build.sh first)`);
+      await sleep(1000);
+    }
+  }
+}
+
+// One consistent copy of the package for the whole run, in the layout the
+// wrapper expects (js/index.js imports ../pkg/pkce_wasm.js).
+async function snapshotPackage() {
+  const files = ["pkg/pkce_wasm.js", "pkg/pkce_wasm_bg.wasm", "js/index.js", "js/error.js"];
+  for (;;) {
+    const before = await Promise.all(files.map((f) => readRetry(join(ROOT, f))));
+    await sleep(200);
+    const after = await Promise.all(files.map((f) => readRetry(join(ROOT, f))));
+    if (before.every((b, i) => b.equals(after[i]))) {
+      for (const [i, f] of files.entries()) {
+        await mkdir(dirname(join(OUT, f)), { recursive: true });
+        await writeFile(join(OUT, f), before[i]);
+      }
+      return;
+    }
+  }
+}
+
+// esbuild --bundle --minify --format=esm of each entry. The pkce-wasm entry
+// imports the repository's js/index.js; it is bundled from the snapshot.
+async function bundle(lib) {
+  const snapshot = {
+    name: "snapshot",
+    setup(build) {
+      build.onResolve({ filter: /\/js\/index\.js$/ }, () => ({ path: join(OUT, "js/index.js") }));
+    },
+  };
+  const outfile = join(OUT, "bundles", `${lib}.js`);
+  await esbuild.build({
+    entryPoints: [join(BENCH, "entries", `${lib}.js`)],
+    bundle: true,
+    minify: true,
+    format: "esm",
+    outfile,
+    logLevel: "error",
+    plugins: lib === "pkce-wasm" ? [snapshot] : [],
+  });
+  const js = await readFile(outfile);
+  const row = { js: sizes(js) };
+  if (lib === "pkce-wasm") {
+    // The glue fetches new URL("pkce_wasm_bg.wasm", import.meta.url): next to the bundle.
+    await copyFile(join(OUT, "pkg/pkce_wasm_bg.wasm"), join(OUT, "bundles/pkce_wasm_bg.wasm"));
+    row.wasm = sizes(await readFile(join(OUT, "pkg/pkce_wasm_bg.wasm")));
+  }
+  // Each file is its own compressed stream on the wire: the sum is what ships.
+  row.total = {};
+  for (const k of ["raw", "gzip", "brotli"]) row.total[k] = row.js[k] + (row.wasm?.[k] ?? 0);
+  return row;
+}
+
+// Polls a page value across navigations (a navigation destroys the context an
+// evaluate runs in; the next poll finds the new page).
+async function poll(page, fn, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const v = await page.evaluate(fn);
+      if (v !== undefined && v !== null) return v;
+    } catch {}
+    if (Date.now() > end) throw new Error("timed out waiting for the page");
+    await sleep(50);
+  }
+}
+
+async function freshPage(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  return { context, page, errors };
+}
+
+// The whole flow of one bundle against the local provider: login, redirect,
+// callback, code exchange with a checked S256 verifier.
+async function flowCheck(browser, server, lib) {
+  const { context, page, errors } = await freshPage(browser);
+  try {
+    await page.goto(`${server.origin}/bench/flow/${lib}`);
+    await poll(page, () => window.__ready);
+    const early = await page.evaluate(() => window.__result);
+    if (early) throw new Error(early.error);
+    await page.evaluate(() => {
+      window.__login();
+    });
+    const result = await poll(page, () => window.__result);
+    if (!result.ok) throw new Error(result.error);
+    const exchange = server.exchanges.filter((e) => e.lib === lib).at(-1);
+    if (!exchange?.ok) throw new Error(`token endpoint: ${exchange?.reason ?? "no request"}`);
+    if (result.accessToken !== exchange.accessToken) throw new Error("the access token returned is not the one issued");
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, error: `${e.message}${errors.length ? ` | ${errors.join(" | ")}` : ""}`.slice(0, 600) };
+  } finally {
+    await context.close();
+  }
+}
+
+async function startupOnce(browser, server, lib) {
+  const { context, page, errors } = await freshPage(browser);
+  try {
+    await page.goto(`${server.origin}/bench/pages/startup.html?lib=${lib}`);
+    const r = await poll(page, () => window.__result);
+    if (r.error) throw new Error(`${lib} start-up: ${r.error} ${errors.join(" | ")}`);
+    return r;
+  } finally {
+    await context.close();
+  }
+}
+
+async function inPage(browser, server, path, run, arg) {
+  const { context, page, errors } = await freshPage(browser);
+  try {
+    await page.goto(`${server.origin}${path}`);
+    await poll(page, () => window.__ready).catch(() => {
+      throw new Error(`${path}: ${errors.join(" | ") || "not ready"}`);
+    });
+    return await page.evaluate(run, arg);
+  } finally {
+    await context.close();
+  }
+}
+
+async function firstCallback(browser, server) {
+  return inPage(browser, server, "/bench/pages/callback.html", async () => (await window.__run({ runs: 1 })).times.instant[0]);
+}
+
+// ---- output -------------------------------------------------------------
+
+const kb = (n) => (n / 1024).toFixed(1);
+const ms = (n, d = 1) => n.toFixed(d);
+const rate = (n) => (n >= 10_000 ? `${Math.round(n / 1000)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : n.toFixed(0));
+const range = (s, f) => `${f(s.min)} / **${f(s.median)}** / ${f(s.max)}`;
+
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
+  return [line(rows[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)].join("\n");
+}
+
+const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+// Hand-written SVG: gzip size per library (pkce-wasm split into .wasm and JS)
+// and start-up median with its min–max range, both against their targets.
+function chart(r) {
+  const W = 960;
+  const left = 170;
+  const right = 110;
+  const barH = 22;
+  const gap = 10;
+  const plotW = W - left - right;
+  const libs = r.libs;
+  const panelH = libs.length * (barH + gap) + 60;
+  const H = 90 + 2 * panelH + 70;
+  const out = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="13">`);
+  out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
+  out.push(`<text x="20" y="30" font-size="18" font-weight="600">pkce-wasm and the libraries users would pick instead</text>`);
+  out.push(`<text x="20" y="52" fill="#555">${esc(r.env.chromium)} · ${esc(r.env.cpu)} × ${r.env.cores} · ${esc(r.env.date.slice(0, 10))}</text>`);
+
+  const panel = (y0, title, values, unit, target, targetLabel, whiskers) => {
+    const max = Math.max(...values.map((v) => v.max ?? v.value), target ?? 0) * 1.08;
+    const x = (v) => left + (v / max) * plotW;
+    out.push(`<text x="20" y="${y0}" font-size="15" font-weight="600">${esc(title)}</text>`);
+    const top = y0 + 14;
+    const bottom = top + values.length * (barH + gap);
+    // Grid every "nice" step.
+    const step = [1, 2, 5, 10, 20, 50, 100, 200, 500].find((s) => max / s <= 8) ?? 1000;
+    for (let v = 0; v <= max; v += step) {
+      out.push(`<line x1="${x(v)}" y1="${top - 4}" x2="${x(v)}" y2="${bottom}" stroke="#eee"/>`);
+      out.push(`<text x="${x(v)}" y="${bottom + 16}" text-anchor="middle" fill="#777" font-size="11">${v}</text>`);
+    }
+    out.push(`<text x="${left + plotW}" y="${bottom + 32}" text-anchor="end" fill="#777" font-size="11">${esc(unit)}</text>`);
+    values.forEach((v, i) => {
+      const y = top + i * (barH + gap);
+      const ours = v.lib === "pkce-wasm";
+      out.push(`<text x="${left - 10}" y="${y + barH * 0.7}" text-anchor="end" font-weight="${ours ? 600 : 400}">${esc(label(v.lib))}</text>`);
+      let xs = left;
+      for (const part of v.parts ?? [{ value: v.value, color: ours ? "#2f6fdb" : "#9aa5b1" }]) {
+        out.push(`<rect x="${xs}" y="${y}" width="${x(part.value) - left}" height="${barH}" fill="${part.color}"><title>${esc(part.title ?? "")}</title></rect>`);
+        xs += x(part.value) - left;
+      }
+      if (whiskers) {
+        const cy = y + barH / 2;
+        out.push(`<line x1="${x(v.min)}" y1="${cy}" x2="${x(v.max)}" y2="${cy}" stroke="#222" stroke-width="1.5"/>`);
+        for (const e of [v.min, v.max]) out.push(`<line x1="${x(e)}" y1="${cy - 6}" x2="${x(e)}" y2="${cy + 6}" stroke="#222" stroke-width="1.5"/>`);
+      }
+      const labelX = Math.max(x(v.max ?? v.value), x(v.value)) + 6;
+      out.push(`<text x="${labelX}" y="${y + barH * 0.7}">${esc(v.text)}</text>`);
+    });
+    if (target !== undefined) {
+      out.push(`<line x1="${x(target)}" y1="${top - 8}" x2="${x(target)}" y2="${bottom}" stroke="#d33" stroke-dasharray="5 4" stroke-width="1.5"/>`);
+      out.push(`<text x="${x(target) + 4}" y="${top - 2}" fill="#d33" font-size="11">${esc(targetLabel)}</text>`);
+    }
+  };
+
+  panel(
+    90,
+    "Size as shipped, gzip -9 (KB); pkce-wasm: .wasm (dark) + JS bundle (light)",
+    libs.map((lib) => {
+      const s = r.size[lib];
+      const value = s.total.gzip / 1024;
+      return {
+        lib,
+        value,
+        text: `${kb(s.total.gzip)} KB`,
+        parts: s.wasm
+          ? [
+              { value: s.wasm.gzip / 1024, color: "#2f6fdb", title: `.wasm ${kb(s.wasm.gzip)} KB` },
+              { value: s.js.gzip / 1024, color: "#8fb3f0", title: `JS ${kb(s.js.gzip)} KB` },
+            ]
+          : undefined,
+      };
+    }),
+    "KB (1024 bytes), gzip -9",
+    16,
+    "target 16 KB",
+    false,
+  );
+  panel(
+    90 + panelH + 20,
+    `Start-up in a fresh page: import() to ready (ms), median with min–max, ${r.startup[libs[0]].n} pages each`,
+    libs.map((lib) => {
+      const s = r.startup[lib];
+      return { lib, value: s.median, min: s.min, max: s.max, text: `${ms(s.median)} ms` };
+    }),
+    "milliseconds",
+    r.targets.startup.limit,
+    `median anchor ${ms(r.targets.startup.limit)} ms`,
+    true,
+  );
+  const p = r.pkce;
+  const c = r.callback.instant;
+  out.push(
+    `<text x="20" y="${H - 40}" fill="#333">PKCE pair + URL (Core.begin): ${rate(p.begin.median)}/s · WebCrypto pair: ${rate(p.webcrypto.median)}/s (×${(p.begin.median / p.webcrypto.median).toFixed(1)}) · handleCallback: ${ms(c.median, 3)} ms median (${c.n} runs)</text>`,
+  );
+  out.push(`<text x="20" y="${H - 18}" fill="#777" font-size="11">npm run bench · bench/README.md describes the method</text>`);
+  out.push("</svg>");
+  return out.join("\n") + "\n";
+}
+
+// ---- main ---------------------------------------------------------------
+
+async function main() {
+  const t0 = Date.now();
+  // Other work on the machine moves every timing; the load is stated with them.
+  const loadBefore = os.loadavg()[0];
+  await rm(OUT, { recursive: true, force: true });
+  await mkdir(join(OUT, "bundles"), { recursive: true });
+  await snapshotPackage();
+
+  const versions = {};
+  const size = {};
+  for (const lib of LIBS) {
+    const pkg = PACKAGES[lib];
+    versions[lib] = JSON.parse(readFileSync(join(ROOT, pkg ? `node_modules/${pkg}` : "", "package.json"), "utf8")).version;
+    size[lib] = await bundle(lib);
+  }
+  process.stderr.write("bundled; starting Chromium\n");
+
+  const server = await startServer();
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  let results;
+  try {
+    const flow = {};
+    for (const lib of LIBS) flow[lib] = await flowCheck(browser, server, lib);
+    process.stderr.write(`flow: ${LIBS.map((l) => `${l} ${flow[l].ok ? "ok" : "FAILED"}`).join(", ")}\n`);
+
+    // Start-up: one unrecorded round first (the browser's and the server's own
+    // warm-up), then the libraries in rotating order so that none always
+    // follows the same neighbour.
+    for (const lib of LIBS) await startupOnce(browser, server, lib);
+    const startupMs = Object.fromEntries(LIBS.map((l) => [l, []]));
+    const split = Object.fromEntries(LIBS.map((l) => [l, { importMs: [], readyMs: [] }]));
+    let isolated = true;
+    for (let i = 0; i < STARTUP_PAGES; i++) {
+      for (let j = 0; j < LIBS.length; j++) {
+        const lib = LIBS[(i + j) % LIBS.length];
+        const r = await startupOnce(browser, server, lib);
+        startupMs[lib].push(r.ms);
+        split[lib].importMs.push(r.importMs);
+        split[lib].readyMs.push(r.readyMs);
+        isolated &&= r.isolated;
+      }
+    }
+    process.stderr.write("start-up done\n");
+
+    const pk = await inPage(browser, server, "/bench/pages/pkce.html", (a) => window.__run(a), {
+      batches: PKCE_BATCHES,
+      batchMs: PKCE_BATCH_MS,
+    });
+    process.stderr.write("PKCE done\n");
+    const cb = await inPage(browser, server, "/bench/pages/callback.html", (a) => window.__run(a), { runs: CALLBACK_RUNS });
+    const first = [];
+    for (let i = 0; i < FIRST_CALL_PAGES; i++) first.push(await firstCallback(browser, server));
+    process.stderr.write("callback done\n");
+
+    const anchors = LIBS.filter((l) => l !== "pkce-wasm");
+    const startup = Object.fromEntries(LIBS.map((l) => [l, stats(startupMs[l])]));
+    const startupSplit = Object.fromEntries(
+      LIBS.map((l) => [l, { import: stats(split[l].importMs), ready: stats(split[l].readyMs) }]),
+    );
+    const pkce = Object.fromEntries(Object.entries(pk.rates).map(([k, v]) => [k, stats(v)]));
+    const callback = {
+      instant: stats(cb.times.instant),
+      response: stats(cb.times.response),
+      firstInPage: stats(first),
+    };
+    const anchorMedian = stats(anchors.map((l) => startup[l].median)).median;
+    const targets = {
+      size: { limit: 16 * 1024, value: size["pkce-wasm"].total.gzip },
+      startup: { limit: anchorMedian, value: startup["pkce-wasm"].median },
+      pkce: { limit: 10, value: pkce.begin.median / pkce.webcrypto.median },
+      callback: { limit: 1, value: callback.instant.median },
+    };
+    targets.size.met = targets.size.value <= targets.size.limit;
+    targets.startup.met = targets.startup.value <= targets.startup.limit;
+    targets.pkce.met = targets.pkce.value >= targets.pkce.limit;
+    targets.callback.met = targets.callback.value < targets.callback.limit;
+
+    const osRelease = existsSync("/etc/os-release")
+      ? /PRETTY_NAME="?([^"\n]*)/.exec(readFileSync("/etc/os-release", "utf8"))?.[1]
+      : undefined;
+    results = {
+      env: {
+        date: new Date().toISOString(),
+        os: `${osRelease ?? os.type()} (${os.type()} ${os.release()}, ${os.arch()})`,
+        cpu: os.cpus()[0]?.model?.trim() ?? "unknown",
+        cores: os.cpus().length,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        chromium: `Chromium ${browser.version()} (headless)`,
+        node: process.version,
+        esbuild: esbuild.version,
+        crossOriginIsolated: isolated && pk.isolated && cb.isolated,
+        load: [loadBefore, os.loadavg()[0]].map((x) => Number(x.toFixed(2))),
+      },
+      libs: LIBS,
+      versions,
+      ready: READY,
+      flow,
+      size,
+      startup,
+      startupSplit,
+      startupSamples: startupMs,
+      pkce,
+      pkceBatchSizes: pk.sizes,
+      callback,
+      targets,
+      seconds: Math.round((Date.now() - t0) / 1000),
+    };
+  } finally {
+    await browser.close().catch(() => {});
+    await server.close();
+  }
+
+  const md = report(results);
+  await writeFile(join(OUT, "results.json"), JSON.stringify(results, null, 2) + "\n");
+  await writeFile(join(OUT, "results.md"), md);
+  await writeFile(join(OUT, "chart.svg"), chart(results));
+  console.log(md);
+  console.log(`written: bench/out/results.md, results.json, chart.svg (${results.seconds} s)`);
+  if (!LIBS.every((l) => results.flow[l].ok)) process.exitCode = 1;
+}
+
+function report(r) {
+  const e = r.env;
+  const head = ["Library", "Version", "Raw KB", "gzip -9 KB", "brotli q11 KB", "Start-up ms (min / median / max)", "PKCE pairs/s (min / median / max)", "handleCallback ms (min / median / max)", "Flow"];
+  const rows = [head];
+  for (const lib of r.libs) {
+    const s = r.size[lib].total;
+    rows.push([
+      lib === "pkce-wasm" ? "**pkce-wasm**" : label(lib),
+      r.versions[lib],
+      kb(s.raw),
+      kb(s.gzip),
+      kb(s.brotli),
+      range(r.startup[lib], ms),
+      lib === "pkce-wasm" ? `${range(r.pkce.begin, rate)} ¹` : "—",
+      lib === "pkce-wasm" ? `${range(r.callback.instant, (v) => ms(v, 3))} ²` : "—",
+      r.flow[lib].ok ? "ok" : "FAILED",
+    ]);
+  }
+  rows.push(["WebCrypto baseline ³", "—", "—", "—", "—", "—", range(r.pkce.webcrypto, rate), "—", "—"]);
+  if (r.pkce.pair) rows.push(["pkce-wasm `Core.pkcePair()`", "—", "—", "—", "—", "—", range(r.pkce.pair, rate), "—", "—"]);
+
+  const pw = r.size["pkce-wasm"];
+  const t = r.targets;
+  const verdict = (x) => (x.met ? "met" : "**missed**");
+  const lines = [
+    "# pkce-wasm benchmark",
+    "",
+    `${e.date} · ${e.os} · ${e.cpu}, ${e.cores} cores, ${e.memoryGiB} GiB · ${e.chromium} · Node ${e.node} · esbuild ${e.esbuild}` +
+      (e.crossOriginIsolated ? " · pages cross-origin isolated (5 µs timer)" : " · pages NOT cross-origin isolated (100 µs timer)") +
+      ` · load average ${e.load[0]} before, ${e.load[1]} after`,
+    "",
+    table(rows),
+    "",
+    `Sizes are esbuild \`--bundle --minify --format=esm\` of a minimal entry doing login with redirect, callback and code exchange (bench/entries/); each file compressed on its own, summed. pkce-wasm ships two files: .wasm ${kb(pw.wasm.raw)} / ${kb(pw.wasm.gzip)} / ${kb(pw.wasm.brotli)} KB and JS (glue + wrapper + entry) ${kb(pw.js.raw)} / ${kb(pw.js.gzip)} / ${kb(pw.js.brotli)} KB (raw / gzip / brotli). KB = 1024 bytes.`,
+    "",
+    `Start-up: ${r.startup["pkce-wasm"].n} pages per library, each in a fresh browser context (empty caches), libraries interleaved; \`performance.now()\` from \`import()\` of the bundle to ready, over HTTP from 127.0.0.1. Ready means:`,
+    ...r.libs.map(
+      (l) =>
+        `- ${label(l)}: ${r.ready[l]}. Median split: import ${ms(r.startupSplit[l].import.median)} ms, ready step ${ms(r.startupSplit[l].ready.median)} ms.`,
+    ),
+    "",
+    `¹ \`Core.begin()\`, the module's synchronous path: verifier + S256 challenge, and also state, nonce, the authorize URL and the transaction record ("PKCE pair + URL"). ${r.pkce.begin.n} batches of ~${PKCE_BATCH_MS} ms in one page, interleaved with the baseline.`,
+    `² A valid callback (no openid: no ID token), token endpoint answered by an injected fetch resolving at once with a 200 JSON body (a Response-shaped object whose \`text()\` resolves at once), sessionStorage; each run preceded, outside the timing, by \`authorizeUrl()\`; ${r.callback.instant.n} runs in one page, all counted. With a real \`new Response()\` from the fetch: ${range(r.callback.response, (v) => ms(v, 3))} ms. The first call in a fresh page (${r.callback.firstInPage.n} pages): ${range(r.callback.firstInPage, (v) => ms(v, 3))} ms.`,
+    `³ \`crypto.getRandomValues\` (32 bytes) + base64url + \`await crypto.subtle.digest('SHA-256')\` + base64url, one pair after another, in the same page. With every pair of a batch in flight at once: ${range(r.pkce["webcrypto-parallel"], rate)} pairs/s.`,
+    "",
+    "Flow: each bundle ran login → redirect → callback → code exchange once against a local authorization server that checks the code, redirect_uri, client_id and the S256 verifier.",
+    "",
+    "## Targets",
+    "",
+    `- Size ≤ 16 KB gzip (wasm + glue + wrapper): ${kb(t.size.value)} KB — ${verdict(t.size)}${t.size.met ? "" : ` by ${kb(t.size.value - t.size.limit)} KB (${((t.size.value / t.size.limit - 1) * 100).toFixed(0)} %)`}.`,
+    `- Start-up no slower than the median anchor (${ms(t.startup.limit)} ms): ${ms(t.startup.value)} ms — ${verdict(t.startup)}${t.startup.met ? "" : ` by ${ms(t.startup.value - t.startup.limit)} ms`}.`,
+    `- PKCE pair ≥ 10× the WebCrypto baseline: ${t.pkce.value.toFixed(1)}× — ${verdict(t.pkce)}${t.pkce.met ? "" : ` (${((1 - t.pkce.value / 10) * 100).toFixed(0)} % short)`}.`,
+    `- handleCallback < 1 ms: ${ms(t.callback.value, 3)} ms median — ${verdict(t.callback)}.`,
+  ];
+  for (const l of r.libs) if (!r.flow[l].ok) lines.push("", `Flow check of ${label(l)} FAILED: ${r.flow[l].error}`);
+  return lines.join("\n") + "\n";
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
