@@ -13,12 +13,15 @@
 //
 // Both may use the refresh_token grant and always receive a refresh token; both
 // get JWT access tokens for `apiAudience` (RFC 8707 `resource`, which is also the
-// default resource). Any user name logs in (devInteractions); the password is ignored.
+// default resource). demo-spa may be sent back after logout (RP-initiated logout)
+// to the root of each web redirect URI's origin, or to `postLogoutRedirectUris`. Any user name logs in (devInteractions); the password is ignored.
 // CORS on the token endpoint is granted only to the origins in `spaOrigins`.
 // Signing keys and cookie keys are generated at start-up: nothing secret is on disk.
 //
 // Endpoints: `${issuer}/auth`, `${issuer}/token`, `${issuer}/jwks`,
-// `${issuer}/me` (userinfo), `${issuer}/.well-known/openid-configuration`.
+// `${issuer}/me` (userinfo), `${issuer}/token/revocation` (RFC 7009),
+// `${issuer}/session/end` (end_session_endpoint),
+// `${issuer}/.well-known/openid-configuration`.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { exportJWK, generateKeyPair } from "jose";
@@ -67,9 +70,11 @@ const isCustomScheme = (uri) => !/^https?:/i.test(uri);
  * @param {string[]} [options.spaOrigins] origins allowed (CORS) to call the token endpoint
  * @param {string[]} [options.redirectUris] http(s) ones go to demo-spa, custom schemes to demo-native
  * @param {string[]} [options.nativeRedirectUris] extra redirect URIs for demo-native only
+ * @param {string[]} [options.postLogoutRedirectUris] where demo-spa may return after logout;
+ *   default: `${origin}/` of each web redirect URI
  * @param {string} options.apiAudience the API's identifier (`aud` of the access tokens)
  * @param {object} [options.ttl] seconds: { accessToken, authorizationCode, refreshToken, idToken }
- * @returns {Promise<{ issuer: string, port: number, clients: object, tokenRequests: object[], authorizeRequests: object[], close(): Promise<void> }>}
+ * @returns {Promise<{ issuer: string, port: number, clients: object, tokenRequests: object[], authorizeRequests: object[], revocationRequests: object[], endSessionRequests: object[], close(): Promise<void> }>}
  */
 export async function startProvider({
   port = 0,
@@ -77,6 +82,7 @@ export async function startProvider({
   spaOrigins = [],
   redirectUris = [],
   nativeRedirectUris = [],
+  postLogoutRedirectUris,
   apiAudience,
   ttl = {},
 } = {}) {
@@ -100,6 +106,7 @@ export async function startProvider({
   const webRedirectUris = redirectUris.filter((u) => !isCustomScheme(u));
   const appRedirectUris = [...new Set([...redirectUris.filter(isCustomScheme), ...nativeRedirectUris])];
   const allowedOrigins = new Set(spaOrigins);
+  const logoutReturns = postLogoutRedirectUris ?? [...new Set(webRedirectUris.map((u) => `${new URL(u).origin}/`))];
   const ttls = {
     accessToken: 300,
     authorizationCode: 60,
@@ -115,7 +122,14 @@ export async function startProvider({
   };
   const clients = [];
   if (webRedirectUris.length) {
-    clients.push({ ...publicClient, client_id: SPA_CLIENT_ID, application_type: "web", redirect_uris: webRedirectUris });
+    clients.push({
+      ...publicClient,
+      client_id: SPA_CLIENT_ID,
+      application_type: "web",
+      redirect_uris: webRedirectUris,
+      // end_session redirects only to a registered URI; anything else ends on the provider's own page.
+      post_logout_redirect_uris: logoutReturns,
+    });
   }
   if (appRedirectUris.length) {
     clients.push({ ...publicClient, client_id: NATIVE_CLIENT_ID, application_type: "native", redirect_uris: appRedirectUris });
@@ -185,15 +199,34 @@ export async function startProvider({
   });
 
   // What the tests assert on: every request that reached the token endpoint
-  // (successful or not) and every authorization request. Only parameter names,
-  // lengths and non-secret values are kept.
+  // (successful or not), every authorization request, every revocation and
+  // end_session request. Only parameter names, lengths and non-secret values are kept.
   const tokenRequests = [];
   const authorizeRequests = [];
+  const revocationRequests = [];
+  const endSessionRequests = [];
   provider.use(async (ctx, next) => {
     const isToken = ctx.method === "POST" && ctx.path === "/token";
     const isAuthorize = ctx.path === "/auth" && (ctx.method === "GET" || ctx.method === "POST");
+    const isRevocation = ctx.method === "POST" && ctx.path === "/token/revocation";
     if (isAuthorize) authorizeRequests.push({ params: { ...ctx.query } });
+    if (ctx.method === "GET" && ctx.path === "/session/end") {
+      endSessionRequests.push({
+        hasIdTokenHint: typeof ctx.query.id_token_hint === "string",
+        clientId: ctx.query.client_id,
+        postLogoutRedirectUri: ctx.query.post_logout_redirect_uri,
+      });
+    }
     await next();
+    if (isRevocation) {
+      const params = ctx.oidc?.params ?? {};
+      revocationRequests.push({
+        tokenTypeHint: params.token_type_hint,
+        clientId: params.client_id,
+        origin: ctx.get("origin") || undefined,
+        status: ctx.status,
+      });
+    }
     if (isToken) {
       const params = ctx.oidc?.params ?? {};
       tokenRequests.push({
@@ -220,6 +253,8 @@ export async function startProvider({
     provider,
     tokenRequests,
     authorizeRequests,
+    revocationRequests,
+    endSessionRequests,
     close: () => closeServer(server),
   };
 }
