@@ -497,7 +497,7 @@ class Client {
     let indices = this.#core.jwkIndices(jwks, idToken);
     if (!indices && !fresh) {
       // An unknown key id usually means the provider rotated its keys: fetch once more.
-      jwks = await this.#fetchJwks();
+      jwks = await this.#fetchJwks(true);
       indices = this.#core.jwkIndices(jwks, idToken);
     }
     if (!indices) throw fail("invalid_id_token", "no key of the provider's JWKS can verify the ID token", { field: "kid" });
@@ -519,12 +519,20 @@ class Client {
     throw fail("invalid_id_token", "the ID token signature does not verify with the provider's keys", { field: "signature" });
   }
 
-  async #fetchJwks() {
+  // `again`: the cached copy lacked the token's key; bypass the HTTP cache too,
+  // or a cacheable JWKS response would hide the rotation.
+  async #fetchJwks(again = false) {
     if (!this.#ids.jwksUri) throw fail("invalid_config", "an ID token arrived but no jwksUri is configured", { field: "jwksUri" });
     let res;
     let text;
     try {
-      res = await this.#fetch(this.#ids.jwksUri, { method: "GET", headers: { accept: "application/json" }, redirect: "manual", credentials: "omit" });
+      res = await this.#fetch(this.#ids.jwksUri, {
+        method: "GET",
+        headers: { accept: "application/json" },
+        redirect: "manual",
+        credentials: "omit",
+        cache: again ? "reload" : "default",
+      });
       if (res.status === 200) text = await res.text();
     } catch {
       throw fail("network_error", "the provider's JWKS could not be fetched");
