@@ -192,3 +192,44 @@ test("a plain <script type=module> page logs in with the installed package", asy
   assert.deepEqual(failed, [], "failed requests");
   assert.deepEqual(consoleErrors, [], "console errors");
 });
+
+// The same login from a bundled app: esbuild resolves the bare specifier
+// "pkce-wasm" through the package's exports; the glue finds the .wasm next to
+// the bundle through `new URL(…, import.meta.url)`, which is where a bundler
+// setup copies it (Vite does this by itself).
+test("an esbuild bundle importing \"pkce-wasm\" by name logs in", async (t) => {
+  const html = await readFile(join(HERE, "index.html"), "utf8");
+  const script = html
+    .slice(html.indexOf('<script type="module">') + '<script type="module">'.length, html.lastIndexOf("</script>"))
+    .replace('"./node_modules/pkce-wasm/js/index.js"', '"pkce-wasm"');
+  assert.ok(script.includes('from "pkce-wasm"'), "the page script imports the package by name");
+  const dist = join(project, "dist");
+  await run("mkdir", ["-p", dist]);
+  await writeFile(join(project, "entry.js"), script);
+  await run(
+    join(REPO, "node_modules/.bin/esbuild"),
+    ["entry.js", "--bundle", "--format=esm", "--minify", "--log-level=error", `--outfile=${join(dist, "bundle.js")}`],
+    { cwd: project },
+  );
+  const bundle = await readFile(join(dist, "bundle.js"), "utf8");
+  assert.ok(!bundle.includes("node_modules/pkce-wasm/js/index.js"), "the package is inlined in the bundle");
+  await cp(join(project, "node_modules/pkce-wasm/pkg/pkce_wasm_bg.wasm"), join(dist, "pkce_wasm_bg.wasm"));
+  await writeFile(join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./bundle.js"></script>');
+
+  const server = await startServer({ root: dist, prefixes: [""] });
+  t.after(() => server.close());
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${server.origin}/index.html`);
+  await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 20_000 });
+  const r = await page.evaluate(() => window.__result);
+  assert.equal(r.ok, true, `the bundled page failed: ${r.error}\n${errors.join("\n")}`);
+  assert.equal(r.tokens.accessToken, "dist-at");
+  assert.deepEqual(r.tokens.appState, { from: "dist" });
+  assert.equal(r.calls.length, 1);
+  assert.deepEqual(r.replay, { name: "PkceError", code: "no_transaction", isPkceError: true, isError: true });
+  assert.deepEqual(r.configError, { name: "PkceError", code: "invalid_config", isPkceError: true });
+});
