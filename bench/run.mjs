@@ -3,6 +3,7 @@
 // Chromium, PKCE pairs per second, handleCallback's cost. One table on stdout
 // and in bench/out/results.md (+ results.json), a chart in bench/out/chart.svg.
 // Method: bench/README.md. Needs a built package (bash scripts/build.sh).
+// `node bench/run.mjs --report` redraws the table and chart from results.json.
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync, readFileSync } from "node:fs";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
@@ -229,7 +230,7 @@ const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 function chart(r) {
   const W = 960;
   const left = 170;
-  const right = 110;
+  const right = 190; // room for the value labels
   const barH = 22;
   const gap = 10;
   const plotW = W - left - right;
@@ -243,8 +244,12 @@ function chart(r) {
   out.push(`<text x="20" y="52" fill="#555">${esc(r.env.chromium)} · ${esc(r.env.cpu)} × ${r.env.cores} · ${esc(r.env.date.slice(0, 10))}</text>`);
 
   const panel = (y0, title, values, unit, target, targetLabel, whiskers) => {
-    const max = Math.max(...values.map((v) => v.max ?? v.value), target ?? 0) * 1.08;
-    const x = (v) => left + (v / max) * plotW;
+    // A single slow page (another process took the CPU) would squash every
+    // median into the first tenth of the axis: whiskers longer than 2.5× the
+    // largest median are cut at the edge and their maximum written there.
+    const cap = Math.max(...values.map((v) => v.value), target ?? 0) * 2.5;
+    const max = Math.min(cap, Math.max(...values.map((v) => v.max ?? v.value), target ?? 0)) * 1.08;
+    const x = (v) => left + (Math.min(v, max) / max) * plotW;
     out.push(`<text x="20" y="${y0}" font-size="15" font-weight="600">${esc(title)}</text>`);
     const top = y0 + 14;
     const bottom = top + values.length * (barH + gap);
@@ -264,13 +269,18 @@ function chart(r) {
         out.push(`<rect x="${xs}" y="${y}" width="${x(part.value) - left}" height="${barH}" fill="${part.color}"><title>${esc(part.title ?? "")}</title></rect>`);
         xs += x(part.value) - left;
       }
+      let text = v.text;
       if (whiskers) {
         const cy = y + barH / 2;
-        out.push(`<line x1="${x(v.min)}" y1="${cy}" x2="${x(v.max)}" y2="${cy}" stroke="#222" stroke-width="1.5"/>`);
-        for (const e of [v.min, v.max]) out.push(`<line x1="${x(e)}" y1="${cy - 6}" x2="${x(e)}" y2="${cy + 6}" stroke="#222" stroke-width="1.5"/>`);
+        const cut = v.max > max;
+        out.push(`<line x1="${x(v.min)}" y1="${cy}" x2="${x(v.max)}" y2="${cy}" stroke="#222" stroke-width="1.5"${cut ? ' stroke-dasharray="4 3"' : ""}/>`);
+        for (const e of cut ? [v.min] : [v.min, v.max]) {
+          out.push(`<line x1="${x(e)}" y1="${cy - 6}" x2="${x(e)}" y2="${cy + 6}" stroke="#222" stroke-width="1.5"/>`);
+        }
+        if (cut) text += ` · max ${ms(v.max, 0)}`;
       }
       const labelX = Math.max(x(v.max ?? v.value), x(v.value)) + 6;
-      out.push(`<text x="${labelX}" y="${y + barH * 0.7}">${esc(v.text)}</text>`);
+      out.push(`<text x="${labelX}" y="${y + barH * 0.7}">${esc(text)}</text>`);
     });
     if (target !== undefined) {
       out.push(`<line x1="${x(target)}" y1="${top - 8}" x2="${x(target)}" y2="${bottom}" stroke="#d33" stroke-dasharray="5 4" stroke-width="1.5"/>`);
@@ -287,7 +297,7 @@ function chart(r) {
       return {
         lib,
         value,
-        text: `${kb(s.total.gzip)} KB`,
+        text: s.wasm ? `${kb(s.total.gzip)} KB (.wasm ${kb(s.wasm.gzip)} + JS ${kb(s.js.gzip)})` : `${kb(s.total.gzip)} KB`,
         parts: s.wasm
           ? [
               { value: s.wasm.gzip / 1024, color: "#2f6fdb", title: `.wasm ${kb(s.wasm.gzip)} KB` },
@@ -516,7 +526,16 @@ function report(r) {
   return lines.join("\n") + "\n";
 }
 
-main().catch((e) => {
+// `--report`: results.md and chart.svg again from results.json, measuring nothing.
+async function reportOnly() {
+  const results = JSON.parse(await readFile(join(OUT, "results.json"), "utf8"));
+  const md = report(results);
+  await writeFile(join(OUT, "results.md"), md);
+  await writeFile(join(OUT, "chart.svg"), chart(results));
+  console.log(md);
+}
+
+(process.argv.includes("--report") ? reportOnly() : main()).catch((e) => {
   console.error(e);
   process.exit(1);
 });
