@@ -37,6 +37,9 @@ const EXPECTED_NOTICES = [
   "Unsupported runtime",
   "quick start development-only in-memory adapter",
   "quick start development-only feature devInteractions",
+  // The default logout confirmation and "signed out" pages are what the demo shows.
+  "features.rpInitiatedLogout.logoutSource",
+  "features.rpInitiatedLogout.postLogoutSuccessSource",
 ];
 let noticeFilterInstalled = false;
 function installNoticeFilter() {
@@ -151,7 +154,12 @@ export async function startProvider({
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: true },
-      revocation: { enabled: true },
+      revocation: {
+        enabled: true,
+        // A public client may revoke its own tokens only; another client's
+        // token is left alone and, as RFC 7009 §2.2 asks, still answered 200.
+        allowedPolicy: (_ctx, client, token) => token.clientId === client.clientId,
+      },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => apiAudience,

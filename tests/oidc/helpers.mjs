@@ -196,11 +196,12 @@ export async function newPage(context) {
  * `handleCallback()` on the page the provider sends the browser back to,
  * with a client made from `options` again (the page was reloaded). `discover`
  * makes that client with PkceClient.discover(options) instead.
- * Resolves with what handleCallback returned and which pages were shown.
+ * Resolves with what handleCallback returned, how many login and consent
+ * pages were shown, and the callback URL the provider sent the browser to.
  */
 export async function loginAtProvider(page, env, user, options, { discover = false } = {}) {
-  const make = (o) => (discover ? window.t.discover(o) : window.t.make(o));
-  await page.evaluate(make, options);
+  const make = ([o, d]) => (d ? window.t.discover(o) : window.t.make(o));
+  await page.evaluate(make, [options, discover]);
   const shown = { login: 0, consent: 0 };
   const atProviderOrBack = (u) => u.href.startsWith(`${env.issuer}/`) || u.href.startsWith(`${env.pages.callbackUrl}?`);
   await Promise.all([page.waitForURL(atProviderOrBack), page.evaluate(() => void window.t.client.login())]);
@@ -221,11 +222,12 @@ export async function loginAtProvider(page, env, user, options, { discover = fal
     await Promise.all([page.waitForURL((u) => u.href !== before && atProviderOrBack(u)), page.click("button[type=submit]")]);
   }
   if (!page.url().startsWith(`${env.pages.callbackUrl}?`)) throw new Error(`login did not come back: ${page.url()}`);
+  const callback = new URL(page.url());
   await waitReady(page);
-  await page.evaluate(make, options);
+  await page.evaluate(make, [options, discover]);
   const result = await page.evaluate(() => window.t.capture(() => window.t.client.handleCallback()));
   if (!result.ok) throw new Error(`handleCallback failed: ${JSON.stringify(result.error)}`);
-  return { tokens: result.value, shown };
+  return { tokens: result.value, shown, callback };
 }
 
 /** POSTs a refresh token to the provider as the public client would, from Node. */

@@ -48,6 +48,12 @@ window.t = {
     return { url: url.href, state: url.searchParams.get("state"), nonce: url.searchParams.get("nonce") };
   },
 
+  /** client.fetch(url): the answer's status, body and challenge. */
+  async fetch(url, init) {
+    const res = await this.client.fetch(url, init);
+    return { status: res.status, body: await res.text(), wwwAuthenticate: res.headers.get("www-authenticate") };
+  },
+
   /** Storage keys (and values) starting with `prefix`. */
   entries(storage, prefix) {
     const s = storageOf(storage);
