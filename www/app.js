@@ -6,6 +6,8 @@ import init, { PkceClient, PkceError } from "pkce-wasm";
 // logins under "pkce-wasm.tx.<state>"; these names stay clear of that prefix.
 const PROVIDER_KEY = "pkce-demo.provider";
 const STEP1_KEY = "pkce-demo.authorize-request";
+// Set just before "Log out" leaves the page, read when the provider sends the browser back.
+const SIGNED_OUT_KEY = "pkce-demo.signed-out";
 const TX_PREFIX = "pkce-wasm.tx.";
 const CALLBACK_PATH = "/callback";
 
@@ -16,6 +18,33 @@ let localConfig = null; // from /demo-config.json, when the local servers run
 let config = null; // the provider in use
 let client = null;
 let tokens = null; // in memory only
+
+// The session the package keeps (access, refresh and ID token, expiry,
+// claims). It is handed a store of this page's memory as `persistTokens`, so
+// it lives no longer than the page — as with no store at all — while the page
+// can read the current expiry after a refresh and show the countdown.
+const memory = new Map();
+let sessionKey = null;
+const sessionStore = {
+  getItem: (k) => memory.get(k) ?? null,
+  setItem: (k, v) => {
+    sessionKey = k;
+    memory.set(k, String(v));
+  },
+  removeItem: (k) => {
+    memory.delete(k);
+  },
+};
+
+/** The package's current session (the TokenSet it keeps), or null. */
+function currentSession() {
+  const v = sessionKey ? memory.get(sessionKey) : undefined;
+  try {
+    return v ? JSON.parse(v) : null;
+  } catch {
+    return null;
+  }
+}
 
 // ---------------------------------------------------------------- rendering
 
@@ -173,12 +202,26 @@ async function loadLocalConfig() {
   }
 }
 
-const FIELDS = ["issuer", "authorizationEndpoint", "tokenEndpoint", "jwksUri", "clientId", "scope", "audience", "resource", "apiUrl"];
+const FIELDS = [
+  "issuer",
+  "authorizationEndpoint",
+  "tokenEndpoint",
+  "jwksUri",
+  "revocationEndpoint",
+  "endSessionEndpoint",
+  "clientId",
+  "scope",
+  "audience",
+  "resource",
+  "apiUrl",
+];
 const QUERY_NAMES = {
   issuer: "issuer",
   authorizationEndpoint: "authorization_endpoint",
   tokenEndpoint: "token_endpoint",
   jwksUri: "jwks_uri",
+  revocationEndpoint: "revocation_endpoint",
+  endSessionEndpoint: "end_session_endpoint",
   clientId: "client_id",
   scope: "scope",
   audience: "audience",
@@ -193,6 +236,9 @@ function auth0Config(domain) {
     authorizationEndpoint: `https://${host}/authorize`,
     tokenEndpoint: `https://${host}/oauth/token`,
     jwksUri: `https://${host}/.well-known/jwks.json`,
+    revocationEndpoint: `https://${host}/oauth/revoke`,
+    // Auth0's OpenID RP-initiated logout; the page's origin must be an allowed logout URL.
+    endSessionEndpoint: `https://${host}/oidc/logout`,
   };
 }
 
@@ -247,6 +293,7 @@ function hostOf(url) {
 function renderProvider() {
   $("register-callback").textContent = redirectUri;
   $("register-origin").textContent = location.origin;
+  $("register-logout").textContent = `${location.origin}/`;
   $("use-local").classList.toggle("hidden", !(config?.custom && localConfig));
   if (!config) {
     $("provider-name").textContent = "No provider configured: the local servers are not running here. Use another provider.";
@@ -263,6 +310,9 @@ function renderProvider() {
         ["scope", config.scope || "(none)"],
         config.audience && ["audience", config.audience],
         config.resource && ["resource", config.resource],
+        ["JWKS", config.jwksUri || "(none: an ID token cannot be verified)"],
+        ["revocation", config.revocationEndpoint || "(none: “Log out” cannot revoke the refresh token)"],
+        ["end session", config.endSessionEndpoint || "(none: “Log out” stays local)"],
         ["API", config.apiUrl || "(none: step 5 is skipped)"],
       ],
       "kv compact",
@@ -316,6 +366,16 @@ function recordingFetch(input, init = {}) {
     else if (isRequest && init.body === undefined) bodyText = await input.clone().text();
 
     const params = bodyText === null ? [] : [...new URLSearchParams(bodyText)];
+    if (params.some(([k, v]) => k === "grant_type" && v === "refresh_token")) {
+      // A refresh, not step 3: it is shown in the session's log.
+      const refreshToken = params.find(([k]) => k === "refresh_token")?.[1];
+      const res = await fetch(input, init).catch((err) => {
+        logSession(`POST ${url}  grant_type=refresh_token → failed: ${err.message}`, true);
+        throw err;
+      });
+      logSession(`POST ${url}  grant_type=refresh_token, refresh_token=${mask(refreshToken)} → ${res.status}`, !res.ok);
+      return res;
+    }
     const shown = params.map(([k, v]) => {
       if (k === "code_verifier") return [k, hiddenLength(v), "its SHA-256 must equal step 1's code_challenge"];
       if (k === "code" || k === "refresh_token") return [k, mask(v)];
@@ -363,6 +423,9 @@ function makeClient(c) {
   };
   if (c.issuer) options.issuer = c.issuer;
   if (c.jwksUri) options.jwksUri = c.jwksUri;
+  if (c.revocationEndpoint) options.revocationEndpoint = c.revocationEndpoint;
+  if (c.endSessionEndpoint) options.endSessionEndpoint = c.endSessionEndpoint;
+  options.persistTokens = sessionStore;
   if (c.scope) options.scope = c.scope;
   if (c.audience) options.audience = c.audience;
   if (c.resource) options.extraAuthParams = { resource: c.resource };
@@ -405,7 +468,7 @@ function renderCallback(href) {
   return [el("p", { class: "http-line" }, el("span", { class: "method" }, "GET"), " ", el("code", {}, `${u.origin}${u.pathname}`)), kv(rows)];
 }
 
-function tokenBlock(title, token) {
+function tokenBlock(title, token, verifiedClaims) {
   const jwt = decodeJwt(token);
   return el(
     "div",
@@ -417,7 +480,9 @@ function tokenBlock(title, token) {
           "div",
           { class: "jwt" },
           el("div", {}, el("p", { class: "sub" }, "header"), pre(jwt.header)),
-          el("div", {}, el("p", { class: "sub" }, "claims (decoded, not verified)"), pre(annotateClaims(jwt.claims))),
+          verifiedClaims
+            ? el("div", {}, el("p", { class: "sub" }, "claims (verified by the library)"), pre(annotateClaims(verifiedClaims)))
+            : el("div", {}, el("p", { class: "sub" }, "claims (decoded, not verified)"), pre(annotateClaims(jwt.claims))),
         )
       : null,
   );
@@ -434,7 +499,7 @@ function renderTokens(t) {
   return [
     kv(rows),
     tokenBlock("Access token", t.accessToken),
-    t.idToken ? tokenBlock("ID token", t.idToken) : null,
+    t.idToken ? tokenBlock("ID token", t.idToken, t.claims) : null,
   ];
 }
 
@@ -445,11 +510,12 @@ async function callApi(mode = "token") {
   }
   let authorization;
   let shown;
+  const before = currentSession()?.accessToken ?? tokens?.accessToken;
   if (mode === "token") {
-    authorization = `Bearer ${tokens.accessToken}`;
-    shown = `Bearer ${mask(tokens.accessToken)}`;
+    // client.fetch() adds the header itself (refreshing a due token first).
+    shown = `Bearer ${mask(before)} (added by client.fetch)`;
   } else if (mode === "forged") {
-    authorization = `Bearer ${forge(tokens.accessToken)}`;
+    authorization = `Bearer ${forge(before)}`;
     shown = "Bearer <the access token with its claims changed, same signature>";
   } else {
     shown = "(no Authorization header)";
@@ -462,7 +528,10 @@ async function callApi(mode = "token") {
   let res;
   let body;
   try {
-    res = await fetch(config.apiUrl, { headers: authorization ? { Authorization: authorization } : {}, cache: "no-store" });
+    res =
+      mode === "token"
+        ? await client.fetch(config.apiUrl, { cache: "no-store" })
+        : await fetch(config.apiUrl, { headers: authorization ? { Authorization: authorization } : {}, cache: "no-store" });
     const text = await res.text();
     try {
       body = JSON.parse(text);
@@ -470,8 +539,19 @@ async function callApi(mode = "token") {
       body = text;
     }
   } catch (err) {
+    if (err instanceof PkceError) {
+      // No session (login_required) or a refused refresh: the package's own error.
+      showError(err, 5);
+      renderSession();
+      return;
+    }
     setStep(5, "error", request, el("p", { class: "step-error" }, `The request failed (network or CORS): ${err.message}`));
     return;
+  }
+  const after = currentSession()?.accessToken;
+  if (mode === "token" && after && after !== before) {
+    request.push(el("p", { class: "note" }, `client.fetch() refreshed the access token first; sent: Bearer ${mask(after)}`));
+    renderSession();
   }
   const challenge = res.headers.get("www-authenticate");
   const answer = el(
@@ -501,6 +581,115 @@ function forge(token) {
   const b64 = btoa(String.fromCharCode(...new TextEncoder().encode(JSON.stringify(claims))));
   parts[1] = b64.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   return parts.join(".");
+}
+
+// ---------------------------------------------------------------- session
+
+function logSession(text, bad = false) {
+  const item = el("li", bad ? { class: "bad" } : {}, `${new Date().toLocaleTimeString()}  ${text}`);
+  $("session-log").append(item);
+}
+
+/** Shows the package's current session, or hides the card when there is none. */
+function renderSession() {
+  const s = currentSession();
+  $("session").classList.toggle("hidden", !s);
+  $("refresh").disabled = !s?.refreshToken;
+  $("logout").disabled = !s;
+  if (!s) {
+    $("session-data").replaceChildren();
+    $("claims").replaceChildren();
+    updateExpiry();
+    return;
+  }
+  $("session-data").replaceChildren(
+    kv([
+      ["access token", el("code", { id: "session-access-token" }, mask(s.accessToken))],
+      s.expiresAt != null && ["expires at", new Date(s.expiresAt).toLocaleTimeString()],
+      ["refresh token", s.refreshToken ? el("code", { id: "session-refresh-token" }, mask(s.refreshToken)) : "(none: a new login is needed when the access token expires)"],
+      s.scope && ["scope", s.scope],
+    ]),
+  );
+  $("claims").replaceChildren(
+    ...(s.claims
+      ? [el("p", { class: "sub" }, "ID token claims (verified)"), el("pre", { class: "json", id: "id-claims" }, JSON.stringify(annotateClaims(s.claims), null, 2))]
+      : []),
+  );
+  updateExpiry();
+}
+
+/** The countdown: seconds left on the access token, and whether it is due for refresh. */
+function updateExpiry() {
+  const box = $("expiry");
+  const s = currentSession();
+  delete box.dataset.due;
+  delete box.dataset.expired;
+  if (!s || s.expiresAt == null) {
+    box.textContent = s ? "The provider did not say when the access token expires" : "";
+    delete box.dataset.seconds;
+    return;
+  }
+  const secs = Math.floor((s.expiresAt - Date.now()) / 1000);
+  box.dataset.seconds = String(Math.max(secs, 0));
+  if (secs <= 0) {
+    box.dataset.expired = "";
+    box.textContent = "Access token expired: the next API call refreshes it";
+    return;
+  }
+  const left = secs >= 60 ? `${Math.floor(secs / 60)} min ${String(secs % 60).padStart(2, "0")} s` : `${secs} s`;
+  if (secs < 60) box.dataset.due = "";
+  box.textContent = `Access token expires in ${left}${secs < 60 ? " (due: the next API call refreshes it)" : ""}`;
+}
+
+async function refreshNow() {
+  const s = currentSession();
+  if (!s || !sessionKey) return;
+  $("refresh").disabled = true;
+  hideError();
+  // getAccessToken() refreshes only a token that is due: mark this one due.
+  sessionStore.setItem(sessionKey, JSON.stringify({ ...s, expiresAt: Date.now() }));
+  try {
+    await client.getAccessToken();
+    const now = currentSession();
+    logSession(
+      `new access token ${mask(now.accessToken)}; refresh token ${now.refreshToken !== s.refreshToken ? "rotated: the old one is now refused" : "unchanged"}`,
+    );
+    setStatus("Refreshed: a new access token.", "done");
+  } catch (err) {
+    showError(err);
+    logSession(`refresh failed: ${err.code ?? err.name}`, true);
+  }
+  renderSession();
+}
+
+async function logOut() {
+  $("logout").disabled = true;
+  $("refresh").disabled = true;
+  setStatus("Logging out: revoking the refresh token and ending the provider's session…", "working");
+  sessionStorage.setItem(SIGNED_OUT_KEY, JSON.stringify({ revoked: Boolean(config.revocationEndpoint), endSession: Boolean(config.endSessionEndpoint) }));
+  try {
+    // Clears the session, revokes the refresh token, then leaves for the end-session
+    // endpoint (or straight for returnTo without one).
+    await client.logout({ returnTo: `${location.origin}/` });
+  } catch (err) {
+    sessionStorage.removeItem(SIGNED_OUT_KEY);
+    showError(err);
+    renderSession();
+  }
+}
+
+function signedOutNotice() {
+  const raw = sessionStorage.getItem(SIGNED_OUT_KEY);
+  if (raw === null) return null;
+  sessionStorage.removeItem(SIGNED_OUT_KEY);
+  let how = {};
+  try {
+    how = JSON.parse(raw) ?? {};
+  } catch {}
+  const parts = ["the session was cleared"];
+  if (how.revoked) parts.push("the refresh token revoked");
+  if (how.endSession) parts.push("the provider's session ended");
+  return `Signed out: ${parts.join(", ")}. Press “Log in” to start again.`;
 }
 
 function setApiButtons(enabled) {
@@ -560,6 +749,7 @@ async function handleCallback() {
   setStep(4, "done", renderTokens(tokens));
   showTransactions();
   setApiButtons(true);
+  renderSession();
   await callApi("token");
 }
 
@@ -602,6 +792,9 @@ async function main() {
   $("login").addEventListener("click", login);
   $("reset").addEventListener("click", () => {
     tokens = null;
+    memory.clear();
+    $("session-log").replaceChildren();
+    renderSession();
     resetSteps();
     history.replaceState(null, "", "/");
     setStatus("Ready. Press “Log in” to start.", "ready");
@@ -610,6 +803,9 @@ async function main() {
   $("api-call").addEventListener("click", () => callApi("token"));
   $("api-no-token").addEventListener("click", () => callApi("none"));
   $("api-garbage").addEventListener("click", () => callApi("forged"));
+  $("refresh").addEventListener("click", refreshNow);
+  $("logout").addEventListener("click", logOut);
+  setInterval(updateExpiry, 1000);
 
   try {
     await init();
@@ -633,7 +829,7 @@ async function main() {
   if (client.isCallback(location.href)) {
     await handleCallback();
   } else {
-    setStatus("Ready. Press “Log in” to start.", "ready");
+    setStatus(signedOutNotice() ?? "Ready. Press “Log in” to start.", "ready");
   }
   $("login").disabled = false;
 }
@@ -650,6 +846,8 @@ async function discover() {
     if (meta.authorization_endpoint) form.elements.authorizationEndpoint.value = meta.authorization_endpoint;
     if (meta.token_endpoint) form.elements.tokenEndpoint.value = meta.token_endpoint;
     if (meta.jwks_uri) form.elements.jwksUri.value = meta.jwks_uri;
+    form.elements.revocationEndpoint.value = meta.revocation_endpoint ?? "";
+    form.elements.endSessionEndpoint.value = meta.end_session_endpoint ?? "";
     if (meta.issuer) form.elements.issuer.value = meta.issuer;
     if (meta.userinfo_endpoint && !form.elements.apiUrl.value) form.elements.apiUrl.value = meta.userinfo_endpoint;
     $("form-error").classList.add("hidden");
