@@ -638,7 +638,7 @@ function updateExpiry() {
   }
   const left = secs >= 60 ? `${Math.floor(secs / 60)} min ${String(secs % 60).padStart(2, "0")} s` : `${secs} s`;
   if (secs < 60) box.dataset.due = "";
-  box.textContent = `Access token expires in ${left}${secs < 60 ? " (due: the next API call refreshes it)" : ""}`;
+  box.textContent = `Access token expires in ${left}${secs < 60 ? " (less than a minute: the next API call refreshes it)" : ""}`;
 }
 
 async function refreshNow() {

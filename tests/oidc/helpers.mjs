@@ -240,9 +240,17 @@ export async function refreshAtProvider(env, refreshToken) {
   return { status: res.status, body: await res.json() };
 }
 
-/** Waits until the client would refresh `expiresAt` (less than 60 s left), plus `slack` ms. */
-export async function untilRefreshDue(expiresAt, slack = 300) {
-  await sleep(expiresAt - 60_000 - Date.now() + slack);
+/**
+ * Makes the persisted session's access token look expired to the client, as
+ * if its lifetime had passed: `expiresAt` a second ago. The provider's tokens
+ * are untouched — whatever the provider does next (rotation, reuse detection)
+ * is real. Cheaper and steadier than waiting, and independent of how early
+ * before expiry the client chooses to refresh.
+ */
+export async function expireSession(page, storage, clientId) {
+  const expiresAt = Date.now() - 1000;
+  await page.evaluate(([s, id, at]) => window.t.patchSession(s, id, { expiresAt: at }), [storage, clientId, expiresAt]);
+  return expiresAt;
 }
 
 // ------------------------------------------------------------------ test OP

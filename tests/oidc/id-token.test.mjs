@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import {
+  expireSession,
   launchBrowser,
   leftovers,
   newPage,
@@ -235,12 +236,13 @@ describe("ID token validation against a test OP", { timeout: 180_000 }, () => {
   });
 
   describe("refresh (ID-22)", () => {
-    // A first login whose access token is within the refresh margin at once,
-    // so the next getAccessToken() refreshes.
+    // A first login whose access token then looks expired, so the next
+    // getAccessToken() refreshes.
     async function loggedIn(clientExtra) {
-      const first = await login((nonce) => op.sign(op.claims(nonce)), { clientExtra, tokenExtra: { expires_in: 30 }, probe: false });
+      const first = await login((nonce) => op.sign(op.claims(nonce)), { clientExtra, probe: false });
       assert.equal(first.result.ok, true, JSON.stringify(first.result.error));
       assert.equal((await session()).accessToken, first.result.value.accessToken);
+      await expireSession(page, "sessionStorage", op.clientId);
       return first.result.value;
     }
 

@@ -4,12 +4,14 @@
 // client.fetch() retrying an expired token, logout and revocation
 // (security reference §1 G, SG-11, NW-06…NW-09).
 //
-// The client refreshes an access token once it has less than 60 s left. The
-// provider issues access tokens for 66 s here, so a token becomes due for
-// refresh about 6 s after it was issued — and a freshly refreshed one is not.
+// "After expiry" is made by moving the stored session's expiresAt into the
+// past (expireSession): the client then refreshes, and everything the
+// provider does with the refresh tokens is real. Only the client.fetch() tests
+// wait for access tokens to really expire at the API (4 s tokens there).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
+  expireSession,
   launchBrowser,
   loginAtProvider,
   newPage,
@@ -18,10 +20,8 @@ import {
   SESSION_PREFIX,
   sleep,
   startProviderEnvironment,
-  untilRefreshDue,
 } from "./helpers.mjs";
 
-const ACCESS_TOKEN_TTL = 66;
 const user = (name) => `${name}-${Date.now().toString(36)}`;
 const refreshRequests = (env, mark) => env.provider.tokenRequests.slice(mark).filter((r) => r.grantType === "refresh_token");
 
@@ -30,7 +30,7 @@ describe("sessions against node-oidc-provider", { timeout: 240_000 }, () => {
   let browser;
 
   before(async () => {
-    [env, browser] = await Promise.all([startProviderEnvironment({ ttl: { accessToken: ACCESS_TOKEN_TTL } }), launchBrowser()]);
+    [env, browser] = await Promise.all([startProviderEnvironment(), launchBrowser()]);
   });
   after(async () => {
     await browser?.close().catch(() => {});
@@ -84,7 +84,7 @@ describe("sessions against node-oidc-provider", { timeout: 240_000 }, () => {
     assert.equal(first.refreshToken, tokens.refreshToken);
 
     const mark = env.provider.tokenRequests.length;
-    await untilRefreshDue(first.expiresAt);
+    await expireSession(page, "sessionStorage", options.clientId);
     const refreshed = await page.evaluate(() => window.t.capture(() => window.t.client.getAccessToken()));
     assert.equal(refreshed.ok, true, JSON.stringify(refreshed.error));
     assert.notEqual(refreshed.value, first.accessToken);
@@ -108,7 +108,7 @@ describe("sessions against node-oidc-provider", { timeout: 240_000 }, () => {
 
     // The provider treats the replay as theft and revokes the grant: the
     // page's next refresh is refused, its session cleared, login_required.
-    await untilRefreshDue(second.expiresAt);
+    await expireSession(page, "sessionStorage", options.clientId);
     const after = await page.evaluate(() => window.t.capture(() => window.t.client.getAccessToken()));
     assert.equal(after.ok, false);
     assert.equal(after.error.code, "login_required");
@@ -149,8 +149,13 @@ describe("sessions against node-oidc-provider", { timeout: 240_000 }, () => {
     let current = tokens;
     for (let round = 0; round < rounds; round++) {
       const mark = env.provider.tokenRequests.length;
-      await untilRefreshDue(current.expiresAt);
-      const at = Date.now() + 500;
+      const expiresAt = await expireSession(a, "localStorage", options.clientId);
+      // Both tabs must see the expired session before they start.
+      await b.waitForFunction(
+        ([id, at]) => window.t.session("localStorage", id)?.expiresAt === at,
+        [options.clientId, expiresAt],
+      );
+      const at = Date.now() + 300;
       const [ra, rb] = await Promise.all([call(a, at), call(b, at)]);
       const after = await stored();
       results.push({ round, ra, rb, before: current.accessToken, stored: after, refreshes: refreshRequests(env, mark) });
