@@ -51,8 +51,15 @@ const RESPONSE_PARAMS = ["code", "state", "iss", "error", "error_description", "
 // whatever the storage backend.
 const claimed = new Set();
 const MAX_BODY = 256 * 1024;
-// An access token is refreshed when it has less than this left.
+// How long a tab that waited for the refresh lock waits for the other tab's
+// new session to reach its copy of localStorage before refreshing itself.
+const STORAGE_SETTLE_MS = 1000;
+// An access token is refreshed when it has less than this left — or half its
+// lifetime, for tokens that live less than two minutes.
 const REFRESH_MARGIN_MS = 60_000;
+const stillFresh = (s) =>
+  s.expiresAt === undefined ||
+  s.expiresAt - Date.now() > Math.min(REFRESH_MARGIN_MS, (s.expiresAt - (s.receivedAt ?? 0)) / 2);
 // WebCrypto parameters per JWS algorithm: [importKey, verify].
 const ALGS = {
   RS256: [{ name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, { name: "RSASSA-PKCS1-v1_5" }],
@@ -163,6 +170,8 @@ class Client {
   #refreshing = null;
   #jwks = null;
   #ids;
+  #sessionChanged = false; // a shared (localStorage) session is watched for other tabs' writes
+  #onSessionChange = null;
 
   constructor(config) {
     if (!initialised) throw fail("not_initialized", "await init() before creating a PkceClient");
@@ -198,6 +207,12 @@ class Client {
     this.#fetch = config.fetch ?? ((url, init) => globalThis.fetch(url, init));
     this.#storage = storageOf(config.storage, "storage");
     this.#tokens = config.persistTokens ? storageOf(config.persistTokens, "persistTokens") : null;
+    if (config.persistTokens === "localStorage" && typeof globalThis.addEventListener === "function") {
+      this.#sessionChanged = true;
+      globalThis.addEventListener("storage", (e) => {
+        if (e.key === this.#sessionKey()) this.#onSessionChange?.();
+      });
+    }
     try {
       this.#core = guard(new WasmCore(form.toString()));
     } catch (e) {
@@ -323,8 +338,8 @@ class Client {
   async getAccessToken() {
     const s = await this.#load();
     if (!s) throw fail("login_required", "no session: log in first");
-    if (s.expiresAt === undefined || s.expiresAt - Date.now() > REFRESH_MARGIN_MS) return s.accessToken;
-    return (await this.#refresh(s.accessToken, false)).accessToken;
+    if (stillFresh(s)) return s.accessToken;
+    return (await this.#refresh(s.accessToken)).accessToken;
   }
 
   /**
@@ -342,7 +357,7 @@ class Client {
     const res = await send(token);
     const challenge = res.status === 401 ? res.headers.get("www-authenticate") ?? "" : "";
     if (!/^\s*Bearer\b.*\berror\s*=\s*"?invalid_token\b/is.test(challenge)) return res;
-    return send((await this.#refresh(token, true)).accessToken);
+    return send((await this.#refresh(token)).accessToken);
   }
 
   /**
@@ -396,14 +411,29 @@ class Client {
   // across tabs sharing a persisted session: whoever waited re-reads the
   // session first and uses the tokens another tab already obtained, so a
   // rotating refresh token is never sent twice.
-  #refresh(staleAccessToken, force) {
-    this.#refreshing ??= this.#locked(async () => {
-      const cur = await this.#load();
+  #refresh(staleAccessToken) {
+    this.#refreshing ??= this.#locked(async (waited) => {
+      let cur = await this.#load();
+      // localStorage reaches other tabs asynchronously (Chromium keeps a copy
+      // per renderer): a tab that waited for the lock while another refreshed
+      // may still read the old session. The `storage` event marks the moment
+      // the new one has arrived; wait for it, briefly.
+      if (waited && cur?.accessToken === staleAccessToken && this.#sessionChanged) {
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, STORAGE_SETTLE_MS);
+          this.#onSessionChange = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#onSessionChange = null;
+        cur = await this.#load();
+      }
       if (!cur) throw fail("login_required", "no session: log in first");
       const renewed = cur.accessToken !== staleAccessToken;
-      if (renewed && (force || cur.expiresAt === undefined || cur.expiresAt - Date.now() > REFRESH_MARGIN_MS)) {
-        return cur;
-      }
+      // Another tab (or call) refreshed while this one waited: use its tokens
+      // unless they have already run out.
+      if (renewed && (cur.expiresAt === undefined || cur.expiresAt > Date.now())) return cur;
       if (!cur.refreshToken) {
         await this.#clear();
         throw fail("login_required", "the session expired and has no refresh token");
@@ -438,10 +468,14 @@ class Client {
     return this.#refreshing;
   }
 
+  // Runs f(waited) under the cross-tab refresh lock; `waited` tells whether
+  // another tab held it first. Without Web Locks (browsers before 2022)
+  // refresh is single-flight per page only.
   #locked(f) {
     const locks = globalThis.navigator?.locks;
-    // Without Web Locks (very old browsers) refresh is single-flight per page only.
-    return locks?.request ? locks.request(`pkce-wasm.refresh.${this.#ids.clientId}`, f) : f();
+    if (!locks?.request) return f(false);
+    const name = `pkce-wasm.refresh.${this.#ids.clientId}`;
+    return locks.request(name, { ifAvailable: true }, (lock) => (lock ? f(false) : locks.request(name, () => f(true))));
   }
 
   async #post(url, body) {
@@ -558,6 +592,7 @@ class Client {
 
   async #save(tokens) {
     const { appState, ...session } = tokens;
+    session.receivedAt = Date.now();
     this.#session = session;
     if (this.#tokens) await withStorage(this.#tokens, (s) => settle(s.setItem(this.#sessionKey(), JSON.stringify(session))));
   }
