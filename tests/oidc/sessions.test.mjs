@@ -167,13 +167,11 @@ describe("sessions against node-oidc-provider", { timeout: 240_000 }, () => {
 
   test(
     "two tabs call getAccessToken() at once after expiry, three times: exactly one refresh request each time, both get the new token",
-    {
-      // Each round goes wrong about 2 times in 5: the tab that gets the lock
-      // second can still read the old session from its copy of localStorage,
-      // sends the rotated refresh token, the provider revokes the grant and
-      // that tab clears the session of every tab.
-      todo: "library: Web Locks do not make localStorage coherent across tabs (see the report)",
-    },
+    // Three rounds: the tab that gets the lock second may still read the old
+    // session from its copy of localStorage (Chromium copies it per renderer
+    // and updates the copies asynchronously). A client that trusted that read
+    // would send the rotated refresh token, the provider would revoke the
+    // grant and every tab would be logged out — in about 2 rounds of 5.
     async () => {
       const { context, a, b, results } = await twoTabsRefresh({ rounds: 3 });
       try {
