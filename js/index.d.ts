@@ -187,6 +187,10 @@ export declare class PkceClient {
   static discover(options: DiscoverOptions): Promise<PkceClient>;
   /** A valid access token, refreshed when it expires within a minute. Rejects `login_required` without a session. */
   getAccessToken(): Promise<string>;
+  /** Refreshes now (rotation, ID token checks as usual); resolves with the new session. */
+  refresh(): Promise<TokenSet>;
+  /** The current session, or null: `expiresAt`, `scope`, `claims`, … (a copy). */
+  getSession(): Promise<(TokenSet & { receivedAt: number }) | null>;
   /** `fetch` with `Authorization: Bearer …`; one refresh-and-retry on a 401 `error="invalid_token"`. */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** Clears the session, revokes the refresh token, and goes to the end-session endpoint. Resolves with the URL opened, if any. */

@@ -342,6 +342,19 @@ class Client {
     return (await this.#refresh(s.accessToken)).accessToken;
   }
 
+  /** Refreshes now, whatever the access token's expiry: the new session's TokenSet. */
+  async refresh() {
+    const s = await this.#load();
+    if (!s) throw fail("login_required", "no session: log in first");
+    return { ...(await this.#refresh(s.accessToken)) };
+  }
+
+  /** The current session (a copy of its TokenSet, with `claims`), or null. */
+  async getSession() {
+    const s = await this.#load();
+    return s ? { ...s } : null;
+  }
+
   /**
    * fetch() with `Authorization: Bearer …`. On a 401 whose WWW-Authenticate is
    * `Bearer … error="invalid_token"` it refreshes once and retries once; any
