@@ -499,7 +499,7 @@ function report(r) {
     "",
     `${e.date} · ${e.os} · ${e.cpu}, ${e.cores} cores, ${e.memoryGiB} GiB · ${e.chromium} · Node ${e.node} · esbuild ${e.esbuild}` +
       (e.crossOriginIsolated ? " · pages cross-origin isolated (5 µs timer)" : " · pages NOT cross-origin isolated (100 µs timer)") +
-      ` · load average ${e.load[0]} before, ${e.load[1]} after`,
+      ` · load average ${e.load[0]} before, ${e.load[1]} after (the run's own browser included)`,
     "",
     table(rows),
     "",
