@@ -124,6 +124,14 @@ impl Core {
         Ok(join(&[&url, &key, &record.serialize()]))
     }
 
+    /// A fresh `verifier \n challenge` pair on its own: the synchronous path the
+    /// benchmark compares with WebCrypto. The client itself uses `begin`.
+    #[wasm_bindgen(js_name = pkcePair)]
+    pub fn pkce_pair() -> JsResult<String> {
+        let v = crate::pkce::CodeVerifier::generate()?;
+        Ok(join(&[v.secret(), &v.challenge()]))
+    }
+
     /// Whether `href` is this client's redirect URI carrying `code` or `error`.
     #[wasm_bindgen(js_name = isCallback)]
     pub fn is_callback(&self, href: &str) -> bool {
