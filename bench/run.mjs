@@ -29,18 +29,7 @@ const SETTLE_MS = 250;
 const CALLBACK_RUNS = Number(process.env.BENCH_CALLBACK_RUNS ?? 200);
 const FIRST_CALL_PAGES = Number(process.env.BENCH_FIRST_CALL_PAGES ?? 20);
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  // Nothing may leave the machine.
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-];
+import { CHROMIUM, CHROMIUM_ARGS } from "../dev/chromium.mjs";
 
 // The npm package behind each entry (its version goes in the table).
 const PACKAGES = {

@@ -11,18 +11,7 @@ export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL("../../artifacts/", import.meta.url));
 export const TX_PREFIX = "pkce-wasm.tx.";
 
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  // The provider's pages import a web font; nothing may leave the machine.
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-];
+import { CHROMIUM, CHROMIUM_ARGS } from "../../dev/chromium.mjs";
 
 export async function launchBrowser() {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

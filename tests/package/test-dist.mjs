@@ -24,18 +24,7 @@ import { startServer } from "../support/server.mjs";
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 const HERE = fileURLToPath(new URL(".", import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  // Nothing but the local server is reachable: the page must need nothing else.
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-];
+import { CHROMIUM, CHROMIUM_ARGS } from "../../dev/chromium.mjs";
 
 const REQUIRED = [
   "package.json",

@@ -21,19 +21,11 @@ import { chromium } from "playwright-core";
 
 const SUPPORT = fileURLToPath(new URL(".", import.meta.url));
 
-export const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-];
+import { CHROMIUM, CHROMIUM_ARGS } from "../../../dev/chromium.mjs";
+export { CHROMIUM_ARGS };
 
 export async function launchChromium() {
-  return chromium.launch({ executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
 export class Device {
