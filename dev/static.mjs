@@ -30,7 +30,7 @@ const MIME = {
 
 // npm's `files` globs, reduced to what this package uses: `*` within one path
 // segment, `**` across segments. package.json itself always ships.
-function packageFileMatcher(files) {
+export function packageFileMatcher(files) {
   const regexes = files.map((pattern) => {
     const body = pattern
       .replace(/^\.?\//, "")

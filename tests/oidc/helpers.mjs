@@ -37,24 +37,8 @@ const MIME = {
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-// npm's `files` globs as dev/static.mjs reads them: the page gets exactly what
-// would be published.
-function shippedMatcher(files) {
-  const regexes = files.map((pattern) => {
-    const body = pattern
-      .replace(/^\.?\//, "")
-      .replace(/\/$/, "/**")
-      .split(/(\*\*\/?|\*)/)
-      .map((part) => {
-        if (part === "**" || part === "**/") return ".*";
-        if (part === "*") return "[^/]*";
-        return part.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
-      })
-      .join("");
-    return new RegExp(`^${body}$`);
-  });
-  return (rel) => rel === "package.json" || regexes.some((re) => re.test(rel));
-}
+// npm's `files` globs, read as dev/static.mjs reads them: exactly what would be published.
+import { packageFileMatcher as shippedMatcher } from "../../dev/static.mjs";
 
 /**
  * The test page's server. `resourceRequests` records calls to the two

@@ -31,22 +31,8 @@ const STAND_INS = {
   "/node_modules/@capacitor/preferences/dist/esm/index.js": join(SUPPORT, "capacitor-preferences-standin.js"),
 };
 
-function shippedMatcher(files) {
-  const regexes = files.map((pattern) => {
-    const body = pattern
-      .replace(/^\.?\//, "")
-      .replace(/\/$/, "/**")
-      .split(/(\*\*\/?|\*)/)
-      .map((part) => {
-        if (part === "**" || part === "**/") return ".*";
-        if (part === "*") return "[^/]*";
-        return part.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
-      })
-      .join("");
-    return new RegExp(`^${body}$`);
-  });
-  return (rel) => rel === "package.json" || regexes.some((re) => re.test(rel));
-}
+// npm's `files` globs, read as dev/static.mjs reads them: exactly what would be published.
+import { packageFileMatcher as shippedMatcher } from "../../../dev/static.mjs";
 
 /**
  * @param {object} options
