@@ -218,7 +218,8 @@ class Client {
     } catch (e) {
       rethrow(e);
     }
-    const [clientId, jwksUri, revocationEndpoint, endSessionEndpoint] = this.#core.endpoints().split("\n");
+    // Checked by the module above; empty means not configured.
+    const { clientId, jwksUri = "", revocationEndpoint = "", endSessionEndpoint = "" } = config;
     this.#ids = { clientId, jwksUri, revocationEndpoint, endSessionEndpoint };
   }
 
@@ -535,27 +536,43 @@ class Client {
   // session's first ID token) is given for a refresh. Nothing from the
   // response is kept unless this resolves.
   async #verifyIdToken(idToken, nonce, previous) {
-    const [signingInput, signature, alg] = this.#core.idToken(idToken).split("\n");
+    // The module has checked the header: alg is RS256, PS256 or ES256.
+    const [signingInput, signature, alg, kid] = this.#core.idToken(idToken).split("\n");
     const subtle = globalThis.crypto?.subtle;
     if (!subtle) throw fail("crypto_unavailable", "WebCrypto (crypto.subtle) is unavailable: ID tokens cannot be verified");
+    // The provider's signing keys that can carry this alg and kid.
+    const kty = alg === "ES256" ? "EC" : "RSA";
+    const candidates = (jwks) => {
+      let keys;
+      try {
+        keys = JSON.parse(jwks).keys;
+      } catch {}
+      if (!Array.isArray(keys)) throw fail("invalid_id_token", "the provider's JWKS has no keys", { field: "jwks" });
+      return keys.filter(
+        (k) =>
+          k?.kty === kty &&
+          (kty === "RSA" || k.crv === "P-256") &&
+          (k.use ?? "sig") === "sig" &&
+          (k.alg ?? alg) === alg &&
+          (!kid || k.kid === kid),
+      );
+    };
     let jwks = this.#jwks;
     const fresh = !jwks;
     if (fresh) jwks = await this.#fetchJwks();
-    let indices = this.#core.jwkIndices(jwks, idToken);
-    if (!indices && !fresh) {
+    let keys = candidates(jwks);
+    if (!keys.length && !fresh) {
       // An unknown key id usually means the provider rotated its keys: fetch once more.
-      jwks = await this.#fetchJwks(true);
-      indices = this.#core.jwkIndices(jwks, idToken);
+      keys = candidates(await this.#fetchJwks(true));
     }
-    if (!indices) throw fail("invalid_id_token", "no key of the provider's JWKS can verify the ID token", { field: "kid" });
-    const keys = JSON.parse(jwks).keys;
+    if (!keys.length) throw fail("invalid_id_token", "no key of the provider's JWKS can verify the ID token", { field: "kid" });
     const data = new TextEncoder().encode(signingInput);
     const sig = b64bytes(signature);
     const [importParams, verifyParams] = ALGS[alg];
-    for (const i of indices.split(",")) {
+    for (const jwk of keys) {
       let ok = false;
       try {
-        const key = await subtle.importKey("jwk", keys[Number(i)], importParams, false, ["verify"]);
+        const key = await subtle.importKey("jwk", jwk, importParams, false, ["verify"]);
         ok = await subtle.verify(verifyParams, key, sig, data);
       } catch {}
       if (ok) {

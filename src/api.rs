@@ -87,20 +87,6 @@ impl Core {
         store::PREFIX.into()
     }
 
-    /// `clientId \n jwksUri \n revocationEndpoint \n endSessionEndpoint \n tokenEndpoint`
-    /// (empty when not configured).
-    pub fn endpoints(&self) -> String {
-        let c = &self.cfg;
-        let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        join(&[
-            &c.client_id,
-            &o(&c.jwks_uri),
-            &o(&c.revocation_endpoint),
-            &o(&c.end_session_endpoint),
-            &c.token_endpoint,
-        ])
-    }
-
     /// A new login: `authorizeUrl \n storageKey \n record`. The record holds
     /// the verifier and must be stored under the key before the URL is used.
     pub fn begin(
@@ -196,27 +182,18 @@ impl Core {
     }
 
     /// The parts of an ID token WebCrypto needs:
-    /// `signingInput \n signature \n alg`. Throws `invalid_id_token` for a
-    /// malformed token or a refused algorithm.
+    /// `signingInput \n signature \n alg \n kid`. Throws `invalid_id_token` for
+    /// a malformed token or a refused algorithm (`none`, HS*). The JS layer
+    /// then verifies the signature with the JWKS keys of that type and `kid`.
     #[wasm_bindgen(js_name = idToken)]
     pub fn id_token(&self, id_token: &str) -> JsResult<String> {
         let j = jwt::parse(id_token)?;
-        Ok(join(&[j.signing_input, j.signature, j.alg.as_str()]))
-    }
-
-    /// Comma-separated indices of the JWKS keys that may verify the token;
-    /// empty when its `kid` is unknown.
-    #[wasm_bindgen(js_name = jwkIndices)]
-    pub fn jwk_indices(&self, jwks: &str, id_token: &str) -> JsResult<String> {
-        let j = jwt::parse(id_token)?;
-        let mut out = String::new();
-        for i in jwt::select_keys(jwks, &j)? {
-            if !out.is_empty() {
-                out.push(',');
-            }
-            json::write_u64(&mut out, i as u64);
-        }
-        Ok(out)
+        Ok(join(&[
+            j.signing_input,
+            j.signature,
+            j.alg.as_str(),
+            j.kid.as_deref().unwrap_or(""),
+        ]))
     }
 
     /// After the signature verified: checks the claims (OIDC Core §3.1.3.7;

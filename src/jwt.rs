@@ -1,9 +1,9 @@
 //! ID token validation (OIDC Core §2, §3.1.3.7, §12.2). Split in two around
 //! the signature check, which WebCrypto does: `parse` reads the header and
-//! refuses algorithms a public client must not accept; `select_keys` picks the
-//! provider's JWKs that can verify it; `check_claims` runs after a verified
-//! signature. Keys named in the token itself (`jku`, `x5u`, `jwk`, `x5c`) are
-//! never used: only the issuer's JWKS.
+//! refuses algorithms a public client must not accept; the JS layer verifies
+//! the signature with the provider's JWKS keys of that type and `kid`;
+//! `check_claims` runs after a verified signature. Keys named in the token
+//! itself (`jku`, `x5u`, `jwk`, `x5c`) are never used: only the issuer's JWKS.
 
 use crate::b64;
 use crate::error::{Code, Error, Result};
@@ -87,34 +87,6 @@ pub fn parse(token: &str) -> Result<Jws<'_>> {
         alg,
         kid,
     })
-}
-
-/// Indices of the keys in a JWKS document that may verify `jws`: right key
-/// type and curve, not an encryption key, `alg` and `kid` matching when given.
-/// An empty result with a `kid` means the key is unknown (rotated): fetch the
-/// JWKS again, once.
-pub fn select_keys(jwks: &str, jws: &Jws<'_>) -> Result<Vec<usize>> {
-    let doc = json::parse(jwks).map_err(|_| bad("jwks", "JWKS is not JSON"))?;
-    let Some(Value::Array(keys)) = doc.get("keys") else {
-        return Err(bad("jwks", "JWKS has no keys"));
-    };
-    let s = |k: &Value<'_>, name: &str| k.get(name).and_then(Value::as_str).map(str::to_owned);
-    let mut out = Vec::new();
-    for (i, k) in keys.iter().enumerate() {
-        let kty_ok = match jws.alg {
-            Alg::Rs256 | Alg::Ps256 => s(k, "kty").as_deref() == Some("RSA"),
-            Alg::Es256 => {
-                s(k, "kty").as_deref() == Some("EC") && s(k, "crv").as_deref() == Some("P-256")
-            }
-        };
-        let use_ok = s(k, "use").is_none_or(|u| u == "sig");
-        let alg_ok = s(k, "alg").is_none_or(|a| a == jws.alg.as_str());
-        let kid_ok = jws.kid.is_none() || s(k, "kid") == jws.kid;
-        if kty_ok && use_ok && alg_ok && kid_ok {
-            out.push(i);
-        }
-    }
-    Ok(out)
 }
 
 /// What the claims must say.
@@ -405,26 +377,5 @@ mod tests {
         assert_eq!(field(check_claims(&b64(&other), &w)), "sub");
         let other_nonce = claims("").replace("\"n1\"", "\"zz\"");
         assert_eq!(field(check_claims(&b64(&other_nonce), &w)), "nonce");
-    }
-
-    #[test]
-    fn id14_id16_key_selection() {
-        let jwks = r#"{"keys":[
-            {"kty":"RSA","kid":"a","use":"sig","n":"x","e":"AQAB"},
-            {"kty":"RSA","kid":"b","use":"enc","n":"x","e":"AQAB"},
-            {"kty":"EC","kid":"c","crv":"P-256","x":"x","y":"y"},
-            {"kty":"EC","kid":"d","crv":"P-384","x":"x","y":"y"},
-            {"kty":"RSA","kid":"e","alg":"PS256","n":"x","e":"AQAB"}]}"#;
-        let sel = |h: &str| select_keys(jwks, &parse(&token(h, "{}")).unwrap()).unwrap();
-        assert_eq!(sel(r#"{"alg":"RS256","kid":"a"}"#), vec![0]);
-        assert_eq!(sel(r#"{"alg":"RS256","kid":"b"}"#), Vec::<usize>::new());
-        assert_eq!(sel(r#"{"alg":"RS256","kid":"zz"}"#), Vec::<usize>::new());
-        assert_eq!(sel(r#"{"alg":"RS256"}"#), vec![0]);
-        assert_eq!(sel(r#"{"alg":"PS256"}"#), vec![0, 4]);
-        assert_eq!(sel(r#"{"alg":"ES256"}"#), vec![2]);
-        let t = token(r#"{"alg":"RS256"}"#, "{}");
-        let j = parse(&t).unwrap();
-        assert!(select_keys("{}", &j).is_err());
-        assert!(select_keys("nope", &j).is_err());
     }
 }
