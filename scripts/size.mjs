@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BUDGET_GZIP = Number(process.env.PKCE_SIZE_BUDGET ?? 33 * 1024);
+const BUDGET_GZIP = Number(process.env.PKCE_SIZE_BUDGET ?? 32 * 1024);
 
 const files = [
   ["pkg/pkce_wasm_bg.wasm", "wasm"],
