@@ -24,9 +24,9 @@ const MIME = {
   ".svg": "image/svg+xml",
 };
 
-// @capacitor/preferences is not a dev dependency yet: until it is, a module
-// that registers the plugin exactly as the package's dist/esm/index.js does
-// stands in for it (its web implementation is never loaded on a native platform).
+// @capacitor/preferences is a dev dependency and is served as installed; where
+// it is missing (an install without dev dependencies), a module that registers
+// the plugin exactly as the package's dist/esm/index.js does stands in for it.
 const STAND_INS = {
   "/node_modules/@capacitor/preferences/dist/esm/index.js": join(SUPPORT, "capacitor-preferences-standin.js"),
 };
