@@ -297,17 +297,10 @@ fn token_set_json(t: &token::TokenResponse, now: f64) -> String {
         o.push_str(",\"expiresAt\":");
         json::write_u64(&mut o, (now.max(0.0) as u64).saturating_add(secs * 1000));
     }
-    let mut opt = |name: &str, v: Option<&str>| {
-        if let Some(v) = v {
-            o.push_str(",\"");
-            o.push_str(name);
-            o.push_str("\":");
-            json::write_string(&mut o, v);
-        }
-    };
-    opt("refreshToken", t.refresh_token.as_ref().map(|s| s.secret()));
-    opt("idToken", t.id_token.as_ref().map(|s| s.secret()));
-    opt("scope", t.scope.as_deref());
+    let refresh = t.refresh_token.as_ref().map(|s| s.secret());
+    json::write_member(&mut o, "refreshToken", refresh);
+    json::write_member(&mut o, "idToken", t.id_token.as_ref().map(|s| s.secret()));
+    json::write_member(&mut o, "scope", t.scope.as_deref());
     o.push('}');
     o
 }

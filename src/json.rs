@@ -74,6 +74,16 @@ pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// Appends `,"name":"value"` to an object being written, when there is a value.
+pub fn write_member(out: &mut String, name: &str, value: Option<&str>) {
+    if let Some(v) = value {
+        out.push_str(",\"");
+        out.push_str(name);
+        out.push_str("\":");
+        write_string(out, v);
+    }
+}
+
 /// Appends a non-negative integer in decimal, without `core::fmt`.
 pub fn write_u64(out: &mut String, mut n: u64) {
     let mut buf = [0u8; 20];

@@ -39,14 +39,7 @@ impl Record {
     pub fn serialize(&self) -> String {
         let mut o = String::from("{\"v\":");
         o.push_str(VERSION);
-        let mut field = |name: &str, v: Option<&str>| {
-            if let Some(v) = v {
-                o.push_str(",\"");
-                o.push_str(name);
-                o.push_str("\":");
-                json::write_string(&mut o, v);
-            }
-        };
+        let mut field = |name: &str, v: Option<&str>| json::write_member(&mut o, name, v);
         field("verifier", Some(self.verifier.secret()));
         field("redirectUri", Some(&self.redirect_uri));
         field("issuer", self.issuer.as_deref());
