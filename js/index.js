@@ -207,12 +207,6 @@ class Client {
     this.#fetch = config.fetch ?? ((url, init) => globalThis.fetch(url, init));
     this.#storage = storageOf(config.storage, "storage");
     this.#tokens = config.persistTokens ? storageOf(config.persistTokens, "persistTokens") : null;
-    if (config.persistTokens === "localStorage" && typeof globalThis.addEventListener === "function") {
-      this.#sessionChanged = true;
-      globalThis.addEventListener("storage", (e) => {
-        if (e.key === this.#sessionKey()) this.#onSessionChange?.();
-      });
-    }
     try {
       this.#core = guard(new WasmCore(form.toString()));
     } catch (e) {
@@ -221,6 +215,12 @@ class Client {
     // Checked by the module above; empty means not configured.
     const { clientId, jwksUri = "", revocationEndpoint = "", endSessionEndpoint = "" } = config;
     this.#ids = { clientId, jwksUri, revocationEndpoint, endSessionEndpoint };
+    if (config.persistTokens === "localStorage" && typeof globalThis.addEventListener === "function") {
+      this.#sessionChanged = true;
+      globalThis.addEventListener("storage", (e) => {
+        if (e.key === this.#sessionKey()) this.#onSessionChange?.();
+      });
+    }
   }
 
   /**
