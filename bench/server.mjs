@@ -21,15 +21,7 @@ import { issuerOf } from "./pages/cfg.js";
 
 const BENCH = fileURLToPath(new URL(".", import.meta.url)).replace(/[\\/]+$/, "");
 
-const MIME = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".svg": "image/svg+xml",
-  ".md": "text/plain; charset=utf-8",
-};
+import { MIME } from "../dev/static.mjs";
 
 const HEADERS = {
   "cross-origin-opener-policy": "same-origin",

@@ -14,7 +14,8 @@ const WWW = join(ROOT, "www");
 const PACKAGE_PREFIX = "/node_modules/pkce-wasm/";
 export const CALLBACK_PATH = "/callback";
 
-const MIME = {
+// Shared by every local server of the demo, the tests and the benchmark.
+export const MIME = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
   ".mjs": "text/javascript; charset=utf-8",
@@ -26,6 +27,8 @@ const MIME = {
   ".svg": "image/svg+xml",
   ".png": "image/png",
   ".ico": "image/x-icon",
+  ".map": "application/json; charset=utf-8",
+  ".md": "text/plain; charset=utf-8",
 };
 
 // npm's `files` globs, reduced to what this package uses: `*` within one path

@@ -27,18 +27,11 @@ export const CALLBACK_PATH = "/callback";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/[\\/]+$/, "");
 const PAGES = fileURLToPath(new URL("./pages", import.meta.url)).replace(/[\\/]+$/, "");
 const PACKAGE_PREFIX = "/node_modules/pkce-wasm/";
-const MIME = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".ts": "text/plain; charset=utf-8",
-};
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 // npm's `files` globs, read as dev/static.mjs reads them: exactly what would be published.
-import { packageFileMatcher as shippedMatcher } from "../../dev/static.mjs";
+import { MIME, packageFileMatcher as shippedMatcher } from "../../dev/static.mjs";
 
 /**
  * The test page's server. `resourceRequests` records calls to the two

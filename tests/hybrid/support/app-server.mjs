@@ -14,15 +14,6 @@ import { closeServer, listen } from "../../../dev/provider.mjs";
 export const ROOT = fileURLToPath(new URL("../../..", import.meta.url)).replace(/[\\/]+$/, "");
 const SUPPORT = fileURLToPath(new URL(".", import.meta.url)).replace(/[\\/]+$/, "");
 
-const MIME = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".svg": "image/svg+xml",
-};
 
 // @capacitor/preferences is a dev dependency and is served as installed; where
 // it is missing (an install without dev dependencies), a module that registers
@@ -32,7 +23,7 @@ const STAND_INS = {
 };
 
 // npm's `files` globs, read as dev/static.mjs reads them: exactly what would be published.
-import { packageFileMatcher as shippedMatcher } from "../../../dev/static.mjs";
+import { MIME, packageFileMatcher as shippedMatcher } from "../../../dev/static.mjs";
 
 /**
  * @param {object} options
