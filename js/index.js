@@ -1,6 +1,6 @@
 // The package entry point: init() and PkceClient.
 //
-// The protocol lives in the wasm module (`Core`, built from src/): it decides
+// The protocol lives in the wasm module (`run`, built from src/): it decides
 // what the authorize URL says, whether a callback is acceptable, what a token
 // request carries, whether a response, an ID token's header and claims, or
 // provider metadata can be used. This file only performs the I/O those
@@ -8,7 +8,7 @@
 // navigation — so the module needs no async runtime. Works unbundled
 // (<script type="module">, Cordova) and from bundlers: the glue finds the .wasm
 // through import.meta.url.
-import initWasm, { Core as WasmCore } from "../pkg/pkce_wasm.js";
+import initWasm, { run } from "../pkg/pkce_wasm.js";
 import { PkceError } from "./error.js";
 
 export { PkceError };
@@ -69,11 +69,24 @@ const ALGS = {
 
 const fail = (code, message, details) => new PkceError(code, message, details);
 
-// The module reports a failure as one string (see `From<Error>` in src/api.rs):
-// code, message, error, errorDescription, errorUri, field, status.
-function rethrow(e) {
-  if (typeof e !== "string") throw e;
-  const [code, message, error, errorDescription, errorUri, field, status] = e.split("\n");
+// Operations of the module's `run` (src/api.rs, `mod op`).
+const CHECK = 0, BEGIN = 1, IS_CALLBACK = 3, CALLBACK_KEY = 4, DISCARD_KEY = 5, TOKEN_REQUEST = 6,
+  REFRESH_REQUEST = 7, TOKEN_SET = 8, REFRESH_SET = 9, ID_TOKEN = 10, ID_TOKEN_CLAIMS = 11,
+  METADATA_URLS = 12, METADATA = 13, IS_STALE = 14, KEY_PREFIX = 15;
+
+// Every call into the module. It answers `+result` or `!failure`, the failure
+// being code, message, error, errorDescription, errorUri, field and status on
+// separate lines (`failure` in src/api.rs). The one thing that can throw
+// through it is crypto.getRandomValues, missing or failing.
+function call(op, config = "", a = "", b = "", n = Date.now()) {
+  let r;
+  try {
+    r = run(op, config, a, b, n);
+  } catch (cause) {
+    throw fail("crypto_unavailable", "crypto.getRandomValues is unavailable; there is no weak fallback", { cause });
+  }
+  if (r[0] === "+") return r.slice(1);
+  const [code, message, error, errorDescription, errorUri, field, status] = r.slice(1).split("\n");
   throw fail(code, message, {
     error: error || undefined,
     errorDescription: errorDescription || undefined,
@@ -82,24 +95,6 @@ function rethrow(e) {
     status: status ? Number(status) : undefined,
   });
 }
-
-// Every call into the module goes through this, so its errors are PkceErrors.
-const guard = (target) =>
-  new Proxy(target, {
-    get(t, k) {
-      const v = t[k];
-      return typeof v !== "function"
-        ? v
-        : (...args) => {
-            try {
-              return v.apply(t, args);
-            } catch (e) {
-              rethrow(e);
-            }
-          };
-    },
-  });
-const Core = guard(WasmCore);
 const thenable = (v) => v != null && typeof v.then === "function";
 const settle = async (v) => (thenable(v) ? await v : v);
 const b64bytes = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
@@ -162,7 +157,7 @@ function cleanAddressBar(href) {
 }
 
 class Client {
-  #core;
+  #cfg; // the configuration as the module reads it (form-encoded), checked once
   #storage;
   #fetch;
   #tokens; // where the session goes: null for memory only
@@ -207,11 +202,8 @@ class Client {
     this.#fetch = config.fetch ?? ((url, init) => globalThis.fetch(url, init));
     this.#storage = storageOf(config.storage, "storage");
     this.#tokens = config.persistTokens ? storageOf(config.persistTokens, "persistTokens") : null;
-    try {
-      this.#core = guard(new WasmCore(form.toString()));
-    } catch (e) {
-      rethrow(e);
-    }
+    this.#cfg = form.toString();
+    call(CHECK, this.#cfg);
     // Checked by the module above; empty means not configured.
     const { clientId, jwksUri = "", revocationEndpoint = "", endSessionEndpoint = "" } = config;
     this.#ids = { clientId, jwksUri, revocationEndpoint, endSessionEndpoint };
@@ -235,7 +227,7 @@ class Client {
     const get = options.fetch ?? ((url, init) => globalThis.fetch(url, init));
     let text;
     let status = 404;
-    for (const url of Core.metadataUrls(issuer).split("\n")) {
+    for (const url of call(METADATA_URLS, "", issuer).split("\n")) {
       let res;
       try {
         res = await get(url, { method: "GET", headers: { accept: "application/json" }, redirect: "manual", credentials: "omit" });
@@ -249,14 +241,14 @@ class Client {
     if (typeof text !== "string") {
       throw fail("discovery_error", `provider metadata answered HTTP ${status}`, { status, field: "body" });
     }
-    const m = Core.metadata(issuer, text).split("\n");
+    const m = call(METADATA, "", issuer, text).split("\n");
     const found = {
       authorizationEndpoint: m[0],
       tokenEndpoint: m[1],
       jwksUri: m[2] || undefined,
       revocationEndpoint: m[3] || undefined,
       endSessionEndpoint: m[4] || undefined,
-      requireIss: m[5] === "true" || undefined,
+      requireIss: m[5] === "1" || undefined,
     };
     for (const [k, v] of Object.entries(options)) if (v !== undefined) found[k] = v;
     return new Client(found);
@@ -274,7 +266,7 @@ class Client {
       }
     }
     const extra = formParams(extraAuthParams, "extraAuthParams").toString();
-    const [url, key, record] = this.#core.begin(appJson, extra, Date.now()).split("\n");
+    const [url, key, record] = call(BEGIN, this.#cfg, extra, appJson).split("\n");
     await this.#sweep();
     await withStorage(this.#storage, (s) => settle(s.setItem(key, record)));
     return url;
@@ -287,7 +279,7 @@ class Client {
 
   /** Whether href (default: the current location) is a response for this redirectUri. */
   isCallback(href = globalThis.location?.href) {
-    return typeof href === "string" && this.#core.isCallback(href);
+    return typeof href === "string" && !!call(IS_CALLBACK, this.#cfg, href);
   }
 
   /** Validates the callback, takes its transaction, exchanges the code: the TokenSet. */
@@ -295,15 +287,15 @@ class Client {
     const here = globalThis.location?.href;
     href ??= here;
     if (typeof href !== "string") throw fail("invalid_callback", "no callback URL given");
-    if (href === here && this.#core.isCallback(href)) cleanAddressBar(href);
+    if (href === here && this.isCallback(href)) cleanAddressBar(href);
 
     let key;
     try {
-      key = this.#core.callbackKey(href);
+      key = call(CALLBACK_KEY, this.#cfg, href);
     } catch (e) {
       // A refused callback that names one transaction ends it: it can no
       // longer complete safely. One naming none leaves every transaction alone.
-      const doomed = this.#core.discardKey(href);
+      const doomed = call(DISCARD_KEY, this.#cfg, href);
       if (doomed && !claimed.has(doomed)) {
         claimed.add(doomed);
         await withStorage(this.#storage, (s) => settle(s.removeItem(doomed))).catch(() => {});
@@ -321,7 +313,7 @@ class Client {
       return v;
     });
 
-    const [endpoint, body, appStateJson, nonce] = this.#core.tokenRequest(href, record, Date.now()).split("\n");
+    const [endpoint, body, appStateJson, nonce] = call(TOKEN_REQUEST, this.#cfg, href, record).split("\n");
     const tokens = await this.#tokenRequest(endpoint, body, false);
     if (tokens.idToken && this.#ids.jwksUri) tokens.claims = await this.#verifyIdToken(tokens.idToken, nonce);
     // An ID token nobody asked for (no openid, no keys to check it) is not passed on unverified.
@@ -452,7 +444,7 @@ class Client {
         await this.#clear();
         throw fail("login_required", "the session expired and has no refresh token");
       }
-      const [endpoint, body] = this.#core.refreshRequest(cur.refreshToken).split("\n");
+      const [endpoint, body] = call(REFRESH_REQUEST, this.#cfg, cur.refreshToken).split("\n");
       let tokens;
       try {
         tokens = await this.#tokenRequest(endpoint, body, true);
@@ -528,7 +520,7 @@ class Client {
 
   async #tokenRequest(endpoint, body, refresh) {
     const { status, contentType, text } = await this.#post(endpoint, body);
-    return JSON.parse(this.#core.tokenSet(status, contentType, text, Date.now(), refresh));
+    return JSON.parse(call(refresh ? REFRESH_SET : TOKEN_SET, this.#cfg, `${status}\n${contentType ?? ""}`, text));
   }
 
   // The ID token's signature is checked with the provider's keys through
@@ -537,7 +529,7 @@ class Client {
   // response is kept unless this resolves.
   async #verifyIdToken(idToken, nonce, previous) {
     // The module has checked the header: alg is RS256, PS256 or ES256.
-    const [signingInput, signature, alg, kid] = this.#core.idToken(idToken).split("\n");
+    const [signingInput, signature, alg, kid] = call(ID_TOKEN, "", idToken).split("\n");
     const subtle = globalThis.crypto?.subtle;
     if (!subtle) throw fail("crypto_unavailable", "WebCrypto (crypto.subtle) is unavailable: ID tokens cannot be verified");
     // The provider's signing keys that can carry this alg and kid.
@@ -576,8 +568,8 @@ class Client {
         ok = await subtle.verify(verifyParams, key, sig, data);
       } catch {}
       if (ok) {
-        const prev = previous === undefined ? undefined : JSON.stringify(previous);
-        return JSON.parse(this.#core.idTokenClaims(idToken, nonce || undefined, Date.now(), prev));
+        const prev = previous === undefined ? "" : JSON.stringify(previous);
+        return JSON.parse(call(ID_TOKEN_CLAIMS, this.#cfg, idToken, `${nonce ?? ""}\n${prev}`));
       }
     }
     throw fail("invalid_id_token", "the ID token signature does not verify with the provider's keys", { field: "signature" });
@@ -642,7 +634,7 @@ class Client {
     try {
       const s = this.#storage();
       if (typeof s.key !== "function" || typeof s.length !== "number") return;
-      const prefix = Core.keyPrefix();
+      const prefix = call(KEY_PREFIX);
       const now = Date.now();
       const stale = [];
       for (let i = 0; i < s.length; i++) {
@@ -650,7 +642,7 @@ class Client {
         if (typeof k !== "string" || !k.startsWith(prefix)) continue;
         const v = s.getItem(k);
         if (thenable(v)) return;
-        if (typeof v !== "string" || this.#core.isStale(v, now)) stale.push(k);
+        if (typeof v !== "string" || call(IS_STALE, this.#cfg, "", v, now)) stale.push(k);
       }
       for (const k of stale) s.removeItem(k);
     } catch {

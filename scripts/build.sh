@@ -7,7 +7,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 # The standard library is rebuilt with panics compiled to a bare trap
 # (`immediate-abort`): the module then carries no panic messages and none of
-# core::fmt, about a fifth of its size. That needs the rust-src component and
+# core::fmt, about a fifth of its size; `fmt-debug=none` and
+# `location-detail=none` drop the Debug formatting and source paths that would
+# only ever appear in such a panic. That needs the rust-src component and
 # unstable flags, which RUSTC_BOOTSTRAP unlocks for this build only; the crate
 # itself uses no unstable feature, and without rust-src a plain (larger) build is
 # made. No input can panic the module by design; this only changes what an
@@ -15,7 +17,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 cargo_args=()
 if rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
   export RUSTC_BOOTSTRAP=1
-  export RUSTFLAGS='--cfg getrandom_backend="wasm_js" -Zunstable-options -Cpanic=immediate-abort'
+  export RUSTFLAGS='-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none'
   cargo_args=(-Zbuild-std=std,panic_abort)
   # Its own target directory, so tests and this build do not evict each other.
   export CARGO_TARGET_DIR="$PWD/target/pkg"

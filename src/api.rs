@@ -1,15 +1,19 @@
-//! The `#[wasm_bindgen]` façade: `Core`, the protocol engine behind the JS
-//! `PkceClient` (js/index.js). Every decision — what goes in the authorize URL,
-//! whether a callback is acceptable, what a token request carries, whether a
-//! response, an ID token or provider metadata can be used — is made here,
-//! synchronously. The JS layer only performs the I/O those decisions call for
-//! (storage, fetch, WebCrypto signature checks, navigation), so the module
-//! carries no async runtime and no DOM bindings.
+//! The `#[wasm_bindgen]` façade: one function, `run`, the protocol engine
+//! behind the JS `PkceClient` (js/index.js). Every decision — what goes in the
+//! authorize URL, whether a callback is acceptable, what a token request
+//! carries, whether a response, an ID token or provider metadata can be used —
+//! is made here, synchronously. The JS layer only performs the I/O those
+//! decisions call for (storage, fetch, WebCrypto signature checks, navigation),
+//! so the module carries no async runtime and no DOM bindings.
 //!
-//! Only strings cross the boundary: the configuration comes form-encoded, and
-//! results with several parts come back `\n`-joined (none of the parts can
-//! contain a newline: URLs, storage keys, form bodies, JSON text, base64url).
-//! Arrays and objects would cost the module their conversion code.
+//! One export instead of one per step: every export costs the module a
+//! boundary shim and the glue a wrapper, and a class costs both a finaliser and
+//! borrow tracking. Only strings and one number cross: the configuration comes
+//! form-encoded (validated again on each call, a few microseconds, so no
+//! object lives in the module), results with several parts come back
+//! `\n`-joined (none of the parts can contain a newline: URLs, storage keys,
+//! form bodies, JSON text, base64url). The result starts with `+` (success) or
+//! `!` (failure, see `failure`); nothing is thrown, so no JS value is ever held.
 
 use crate::authorize::{self, Transaction};
 use crate::callback::RawCallback;
@@ -19,33 +23,63 @@ use crate::store::{self, Record};
 use crate::{discovery, json, jwt, token};
 use wasm_bindgen::prelude::*;
 
-/// A failure crosses the boundary as one string,
-/// `code \n message \n error \n errorDescription \n errorUri \n field \n status`,
-/// which js/index.js turns into a `PkceError`. The server-supplied fields have
-/// had their control characters replaced, so they hold no newline.
-impl From<Error> for JsValue {
-    fn from(e: Error) -> JsValue {
-        let e = e.into_details();
-        let mut s = String::from(e.code.as_str());
-        for part in [
-            Some(e.message),
-            e.error.as_deref(),
-            e.error_description.as_deref(),
-            e.error_uri.as_deref(),
-            e.field,
-        ] {
-            s.push('\n');
-            s.push_str(part.unwrap_or(""));
+/// Operation numbers; js/index.js (`OP`) uses the same.
+mod op {
+    pub const CHECK: u32 = 0;
+    pub const BEGIN: u32 = 1;
+    pub const PAIR: u32 = 2;
+    pub const IS_CALLBACK: u32 = 3;
+    pub const CALLBACK_KEY: u32 = 4;
+    pub const DISCARD_KEY: u32 = 5;
+    pub const TOKEN_REQUEST: u32 = 6;
+    pub const REFRESH_REQUEST: u32 = 7;
+    pub const TOKEN_SET: u32 = 8;
+    pub const REFRESH_SET: u32 = 9;
+    pub const ID_TOKEN: u32 = 10;
+    pub const ID_TOKEN_CLAIMS: u32 = 11;
+    pub const METADATA_URLS: u32 = 12;
+    pub const METADATA: u32 = 13;
+    pub const IS_STALE: u32 = 14;
+    pub const KEY_PREFIX: u32 = 15;
+}
+
+/// Runs operation `op`. `config` is the client's form-encoded configuration
+/// (empty for the operations that need none); `a`, `b` and `n` are the
+/// operation's arguments (see `dispatch`). Returns `+result` or `!failure`.
+#[wasm_bindgen]
+pub fn run(op: u32, config: &str, a: &str, b: &str, n: f64) -> String {
+    match dispatch(op, config, a, b, n) {
+        Ok(mut s) => {
+            s.insert(0, '+');
+            s
         }
-        s.push('\n');
-        if let Some(status) = e.status {
-            json::write_u64(&mut s, status.into());
-        }
-        JsValue::from_str(&s)
+        Err(e) => failure(e),
     }
 }
 
-type JsResult<T> = core::result::Result<T, JsValue>;
+/// `!code \n message \n error \n errorDescription \n errorUri \n field \n
+/// status`, which js/index.js turns into a `PkceError`. The server-supplied
+/// fields have had their control characters replaced, so they hold no newline.
+fn failure(e: Error) -> String {
+    let e = e.into_details();
+    let mut s = String::from("!");
+    s.push_str(e.code.as_str());
+    for part in [
+        Some(e.message),
+        e.error.as_deref(),
+        e.error_description.as_deref(),
+        e.error_uri.as_deref(),
+        e.field,
+    ] {
+        s.push('\n');
+        s.push_str(part.unwrap_or(""));
+    }
+    s.push('\n');
+    if let Some(status) = e.status {
+        json::write_u64(&mut s, status.into());
+    }
+    s
+}
 
 fn join(parts: &[&str]) -> String {
     let mut out = String::new();
@@ -58,234 +92,180 @@ fn join(parts: &[&str]) -> String {
     out
 }
 
-fn extra_params(query: Option<String>) -> Result<Vec<(String, String)>> {
-    let pairs = crate::form::parse(query.as_deref().unwrap_or(""))
-        .ok_or_else(|| Error::config("extraAuthParams", "malformed"))?;
-    crate::config::check_extra_params(&pairs)?;
-    Ok(pairs)
+fn flag(b: bool) -> String {
+    if b { "1" } else { "" }.into()
 }
 
-/// The validated configuration and the steps of one client.
-#[wasm_bindgen]
-pub struct Core {
-    cfg: Config,
+/// Empty means absent: none of the optional arguments can be empty when given.
+fn opt(s: &str) -> Option<&str> {
+    (!s.is_empty()).then_some(s)
 }
 
-#[wasm_bindgen]
-impl Core {
-    /// Validates the form-encoded configuration; throws `invalid_config`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(config: &str) -> JsResult<Core> {
-        Ok(Core {
-            cfg: Config::new(RawConfig::from_form(config)?)?,
-        })
-    }
-
-    /// The storage key prefix of transaction records.
-    #[wasm_bindgen(js_name = keyPrefix)]
-    pub fn key_prefix() -> String {
-        store::PREFIX.into()
-    }
-
-    /// A new login: `authorizeUrl \n storageKey \n record`. The record holds
-    /// the verifier and must be stored under the key before the URL is used.
-    pub fn begin(
-        &self,
-        app_state: Option<String>,
-        extra_auth_params: Option<String>,
-        now: f64,
-    ) -> JsResult<String> {
-        let extra = extra_params(extra_auth_params)?;
-        let tx = Transaction::generate(&self.cfg)?;
-        let url = authorize::url(&self.cfg, &tx, &extra);
-        let key = store::key(&tx.state);
-        let record = Record {
-            verifier: tx.verifier,
-            redirect_uri: self.cfg.redirect_uri.clone(),
-            issuer: self.cfg.issuer.clone(),
-            nonce: tx.nonce,
-            created_at: now,
-            app_state,
-        };
-        Ok(join(&[&url, &key, &record.serialize()]))
-    }
-
-    /// A fresh `verifier \n challenge` pair on its own: the synchronous path the
-    /// benchmark compares with WebCrypto. The client itself uses `begin`.
-    #[wasm_bindgen(js_name = pkcePair)]
-    pub fn pkce_pair() -> JsResult<String> {
-        let v = crate::pkce::CodeVerifier::generate()?;
-        Ok(join(&[v.secret(), &v.challenge()]))
-    }
-
-    /// Whether `href` is this client's redirect URI carrying `code` or `error`.
-    #[wasm_bindgen(js_name = isCallback)]
-    pub fn is_callback(&self, href: &str) -> bool {
-        RawCallback::parse(href, &self.cfg.redirect_base).is_ok_and(|cb| cb.has_response())
-    }
-
-    /// Steps 1–3 of callback validation (duplicates → `iss` → `state`): the
-    /// storage key of the transaction this callback claims. Throws before
-    /// anything is read from storage.
-    #[wasm_bindgen(js_name = callbackKey)]
-    pub fn callback_key(&self, href: &str) -> JsResult<String> {
-        let raw = RawCallback::parse(href, &self.cfg.redirect_base)?;
-        raw.check_before_state(self.cfg.issuer.as_deref(), self.cfg.require_iss)?;
-        Ok(store::key(raw.state()?))
-    }
-
-    /// After `callbackKey` threw: the key of the transaction to delete, when
-    /// the callback names exactly one `state`.
-    #[wasm_bindgen(js_name = discardKey)]
-    pub fn discard_key(&self, href: &str) -> Option<String> {
-        let raw = RawCallback::parse(href, &self.cfg.redirect_base).ok()?;
-        raw.state_to_discard().map(store::key)
-    }
-
-    /// Steps 4–5 with the transaction taken from storage (`None` when there was
-    /// none): `tokenEndpoint \n formBody \n appStateJson \n nonce`. The body
-    /// carries the code and the verifier and goes nowhere but the token endpoint.
-    #[wasm_bindgen(js_name = tokenRequest)]
-    pub fn token_request(&self, href: &str, record: Option<String>, now: f64) -> JsResult<String> {
-        Ok(self.token_request_inner(href, record, now)?)
-    }
-
-    /// `tokenEndpoint \n formBody` of a refresh.
-    #[wasm_bindgen(js_name = refreshRequest)]
-    pub fn refresh_request(&self, refresh_token: &str) -> String {
-        join(&[
-            &self.cfg.token_endpoint,
-            &token::refresh_body(refresh_token, &self.cfg.client_id),
-        ])
-    }
-
-    /// Checks the token endpoint's answer; the `TokenSet` as JSON text. With
-    /// `openid`, a code exchange must return an ID token (to be validated next).
-    #[wasm_bindgen(js_name = tokenSet)]
-    pub fn token_set(
-        &self,
-        status: u16,
-        content_type: Option<String>,
-        body: &str,
-        now: f64,
-        refresh: bool,
-    ) -> JsResult<String> {
-        let t = token::parse_response(status, content_type.as_deref(), body)?;
-        if !refresh && t.id_token.is_none() && authorize::wants_openid(self.cfg.scope.as_deref()) {
-            return Err(
-                Error::new(Code::InvalidTokenResponse, "no id_token for openid")
-                    .field("id_token")
-                    .into(),
-            );
+fn dispatch(op: u32, config: &str, a: &str, b: &str, n: f64) -> Result<String> {
+    // Operations that need no configuration.
+    match op {
+        op::PAIR => {
+            // A `verifier \n challenge` pair on its own: the synchronous path
+            // the benchmark compares with WebCrypto. The client uses BEGIN.
+            let v = crate::pkce::CodeVerifier::generate()?;
+            return Ok(join(&[v.secret(), &v.challenge()]));
         }
-        Ok(token_set_json(&t, now))
+        // The parts of an ID token WebCrypto needs:
+        // `signingInput \n signature \n alg \n kid`; `a` is the token.
+        op::ID_TOKEN => {
+            let j = jwt::parse(a)?;
+            return Ok(join(&[
+                j.signing_input,
+                j.signature,
+                j.alg.as_str(),
+                j.kid.as_deref().unwrap_or(""),
+            ]));
+        }
+        // `openidConfigurationUrl \n oauthAuthorizationServerUrl` for issuer `a`.
+        op::METADATA_URLS => {
+            let (x, y) = discovery::urls(a)?;
+            return Ok(join(&[&x, &y]));
+        }
+        // Issuer `a`'s metadata text `b`, checked: `authorization \n token \n
+        // jwks \n revocation \n endSession \n requireIss` (`1` or empty).
+        op::METADATA => {
+            let m = discovery::parse(a, b)?;
+            fn o(v: &Option<String>) -> &str {
+                v.as_deref().unwrap_or("")
+            }
+            return Ok(join(&[
+                &m.authorization_endpoint,
+                &m.token_endpoint,
+                o(&m.jwks_uri),
+                o(&m.revocation_endpoint),
+                o(&m.end_session_endpoint),
+                if m.require_iss { "1" } else { "" },
+            ]));
+        }
+        op::KEY_PREFIX => return Ok(store::PREFIX.into()),
+        _ => {}
     }
-
-    /// The parts of an ID token WebCrypto needs:
-    /// `signingInput \n signature \n alg \n kid`. Throws `invalid_id_token` for
-    /// a malformed token or a refused algorithm (`none`, HS*). The JS layer
-    /// then verifies the signature with the JWKS keys of that type and `kid`.
-    #[wasm_bindgen(js_name = idToken)]
-    pub fn id_token(&self, id_token: &str) -> JsResult<String> {
-        let j = jwt::parse(id_token)?;
-        Ok(join(&[
-            j.signing_input,
-            j.signature,
-            j.alg.as_str(),
-            j.kid.as_deref().unwrap_or(""),
-        ]))
-    }
-
-    /// After the signature verified: checks the claims (OIDC Core §3.1.3.7;
-    /// §12.2 with `previous`, the claims of the session's first ID token) and
-    /// returns them as JSON text.
-    #[wasm_bindgen(js_name = idTokenClaims)]
-    pub fn id_token_claims(
-        &self,
-        id_token: &str,
-        nonce: Option<String>,
-        now: f64,
-        previous: Option<String>,
-    ) -> JsResult<String> {
-        let j = jwt::parse(id_token)?;
-        let issuer = self.cfg.issuer.as_deref().unwrap_or("");
-        Ok(jwt::check_claims(
-            j.payload,
-            &jwt::Expected {
-                issuer,
-                client_id: &self.cfg.client_id,
-                nonce: nonce.as_deref().filter(|n| !n.is_empty()),
-                now_ms: now,
-                previous: previous.as_deref(),
-            },
-        )?)
-    }
-
-    /// `openidConfigurationUrl \n oauthAuthorizationServerUrl` for an issuer.
-    #[wasm_bindgen(js_name = metadataUrls)]
-    pub fn metadata_urls(issuer: &str) -> JsResult<String> {
-        let (a, b) = discovery::urls(issuer)?;
-        Ok(join(&[&a, &b]))
-    }
-
-    /// Checked metadata: `authorization \n token \n jwks \n revocation \n
-    /// endSession \n requireIss` (`true` or empty).
-    pub fn metadata(issuer: &str, text: &str) -> JsResult<String> {
-        let m = discovery::parse(issuer, text)?;
-        let o = |v: &Option<String>| v.clone().unwrap_or_default();
-        Ok(join(&[
-            &m.authorization_endpoint,
-            &m.token_endpoint,
-            &o(&m.jwks_uri),
-            &o(&m.revocation_endpoint),
-            &o(&m.end_session_endpoint),
-            if m.require_iss { "true" } else { "" },
-        ]))
-    }
-
-    /// Whether a stored record is expired or unreadable (for sweeping).
-    #[wasm_bindgen(js_name = isStale)]
-    pub fn is_stale(&self, record: &str, now: f64) -> bool {
-        Record::parse(record).is_none_or(|r| r.expired(now, self.cfg.ttl_ms))
-    }
+    let cfg = Config::new(RawConfig::from_form(config)?)?;
+    Ok(match op {
+        op::CHECK => String::new(),
+        // A new login, with extra parameters `a` (form) and app state `b`
+        // (JSON) at time `n`: `authorizeUrl \n storageKey \n record`. The
+        // record holds the verifier and must be stored before the URL is used.
+        op::BEGIN => {
+            let extra = crate::form::parse(a)
+                .ok_or_else(|| Error::config("extraAuthParams", "malformed"))?;
+            crate::config::check_extra_params(&extra)?;
+            let tx = Transaction::generate(&cfg)?;
+            let url = authorize::url(&cfg, &tx, &extra);
+            let key = store::key(&tx.state);
+            let record = Record {
+                verifier: tx.verifier,
+                redirect_uri: cfg.redirect_uri,
+                issuer: cfg.issuer,
+                nonce: tx.nonce,
+                created_at: n,
+                app_state: opt(b).map(Into::into),
+            };
+            join(&[&url, &key, &record.serialize()])
+        }
+        // Whether `a` is this client's redirect URI carrying `code` or `error`.
+        op::IS_CALLBACK => {
+            flag(RawCallback::parse(a, &cfg.redirect_base).is_ok_and(|cb| cb.has_response()))
+        }
+        // Steps 1–3 of callback validation (duplicates → `iss` → `state`): the
+        // storage key of the transaction callback `a` claims. Fails before
+        // anything is read from storage.
+        op::CALLBACK_KEY => {
+            let raw = RawCallback::parse(a, &cfg.redirect_base)?;
+            raw.check_before_state(cfg.issuer.as_deref(), cfg.require_iss)?;
+            store::key(raw.state()?)
+        }
+        // After CALLBACK_KEY failed: the key of the transaction to delete, when
+        // callback `a` names exactly one `state`; else empty.
+        op::DISCARD_KEY => RawCallback::parse(a, &cfg.redirect_base)
+            .ok()
+            .and_then(|raw| raw.state_to_discard().map(store::key))
+            .unwrap_or_default(),
+        op::TOKEN_REQUEST => token_request(&cfg, a, opt(b), n)?,
+        // `tokenEndpoint \n formBody` of a refresh with refresh token `a`.
+        op::REFRESH_REQUEST => {
+            join(&[&cfg.token_endpoint, &token::refresh_body(a, &cfg.client_id)])
+        }
+        // The token endpoint's answer — `a` is `status \n contentType`, `b` the
+        // body — checked, as the `TokenSet`'s JSON text. With `openid`, a code
+        // exchange must return an ID token (to be validated next).
+        op::TOKEN_SET | op::REFRESH_SET => {
+            let (status, content_type) = crate::split_once_byte(a, b'\n').unwrap_or((a, ""));
+            let status = json::Value::Number(status).as_uint().unwrap_or(0.0) as u16;
+            let t = token::parse_response(status, opt(content_type), b)?;
+            if op == op::TOKEN_SET
+                && t.id_token.is_none()
+                && authorize::wants_openid(cfg.scope.as_deref())
+            {
+                return Err(
+                    Error::new(Code::InvalidTokenResponse, "no id_token for openid")
+                        .field("id_token"),
+                );
+            }
+            token_set_json(&t, n)
+        }
+        // After the signature of ID token `a` verified: its claims checked
+        // (OIDC Core §3.1.3.7; §12.2 with the claims of the session's first ID
+        // token) as JSON text. `b` is `nonce \n previousClaimsJson`, each
+        // possibly empty.
+        op::ID_TOKEN_CLAIMS => {
+            let (nonce, previous) = crate::split_once_byte(b, b'\n').unwrap_or((b, ""));
+            let j = jwt::parse(a)?;
+            jwt::check_claims(
+                j.payload,
+                &jwt::Expected {
+                    issuer: cfg.issuer.as_deref().unwrap_or(""),
+                    client_id: &cfg.client_id,
+                    nonce: opt(nonce),
+                    now_ms: n,
+                    previous: opt(previous),
+                },
+            )?
+        }
+        // Whether stored record `b` is expired or unreadable (for sweeping).
+        op::IS_STALE => flag(Record::parse(b).is_none_or(|r| r.expired(n, cfg.ttl_ms))),
+        _ => return Err(Error::new(Code::InvalidConfig, "unknown operation")),
+    })
 }
 
-impl Core {
-    fn token_request_inner(&self, href: &str, record: Option<String>, now: f64) -> Result<String> {
-        let raw = RawCallback::parse(href, &self.cfg.redirect_base)?;
-        let record = record
-            .ok_or_else(|| Error::new(Code::NoTransaction, "no pending login for this state"))?;
-        let record = Record::parse(&record)
-            .ok_or_else(|| Error::new(Code::NoTransaction, "login transaction unreadable"))?;
-        if record.expired(now, self.cfg.ttl_ms) {
-            return Err(Error::new(Code::NoTransaction, "login transaction expired"));
-        }
-        if record.redirect_uri != self.cfg.redirect_uri {
-            return Err(Error::new(
-                Code::NoTransaction,
-                "login started with another redirectUri",
-            ));
-        }
-        if record.issuer != self.cfg.issuer {
-            return Err(Error::new(
-                Code::IssuerMismatch,
-                "login started with another issuer",
-            ));
-        }
-        let code = raw.into_code()?;
-        let body = token::request_body(
-            code,
-            record.verifier,
-            &self.cfg.redirect_uri,
-            &self.cfg.client_id,
-        );
-        Ok(join(&[
-            &self.cfg.token_endpoint,
-            &body,
-            record.app_state.as_deref().unwrap_or(""),
-            record.nonce.as_deref().unwrap_or(""),
-        ]))
+/// Steps 4–5 of callback `href` with the transaction taken from storage
+/// (`None` when there was none): `tokenEndpoint \n formBody \n appStateJson \n
+/// nonce`. The body carries the code and the verifier and goes nowhere but
+/// the token endpoint.
+fn token_request(cfg: &Config, href: &str, record: Option<&str>, now: f64) -> Result<String> {
+    let raw = RawCallback::parse(href, &cfg.redirect_base)?;
+    let record =
+        record.ok_or_else(|| Error::new(Code::NoTransaction, "no pending login for this state"))?;
+    let record = Record::parse(record)
+        .ok_or_else(|| Error::new(Code::NoTransaction, "login transaction unreadable"))?;
+    if record.expired(now, cfg.ttl_ms) {
+        return Err(Error::new(Code::NoTransaction, "login transaction expired"));
     }
+    if record.redirect_uri != cfg.redirect_uri {
+        return Err(Error::new(
+            Code::NoTransaction,
+            "login started with another redirectUri",
+        ));
+    }
+    if record.issuer != cfg.issuer {
+        return Err(Error::new(
+            Code::IssuerMismatch,
+            "login started with another issuer",
+        ));
+    }
+    let code = raw.into_code()?;
+    let body = token::request_body(code, record.verifier, &cfg.redirect_uri, &cfg.client_id);
+    Ok(join(&[
+        &cfg.token_endpoint,
+        &body,
+        record.app_state.as_deref().unwrap_or(""),
+        record.nonce.as_deref().unwrap_or(""),
+    ]))
 }
 
 fn token_set_json(t: &token::TokenResponse, now: f64) -> String {
@@ -303,4 +283,157 @@ fn token_set_json(t: &token::TokenResponse, now: f64) -> String {
     json::write_member(&mut o, "scope", t.scope.as_deref());
     o.push('}');
     o
+}
+
+#[cfg(test)]
+mod tests {
+    // The same tests run in the browser under `wasm-pack test`, where PAIR and
+    // BEGIN draw from crypto.getRandomValues.
+    use super::*;
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    const CFG: &str = "issuer=https%3A%2F%2Fop.example&authorizationEndpoint=https%3A%2F%2Fop.example%2Fauthorize\
+        &tokenEndpoint=https%3A%2F%2Fop.example%2Ftoken&clientId=spa&redirectUri=https%3A%2F%2Fapp.example%2Fcb";
+
+    fn ok(r: String) -> String {
+        assert!(r.starts_with('+'), "expected success, got {r:?}");
+        r[1..].into()
+    }
+
+    fn lines(r: &str) -> Vec<&str> {
+        crate::split_byte(r, b'\n').collect()
+    }
+
+    fn param<'a>(url: &'a str, name: &str) -> &'a str {
+        let q = &url[crate::find_byte(url, b'?').unwrap() + 1..];
+        crate::split_byte(q, b'&')
+            .find_map(|p| p.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+            .unwrap()
+    }
+
+    #[test]
+    fn failure_is_code_message_and_fields_on_seven_lines() {
+        let r = run(op::CHECK, "clientId=spa", "", "", 0.0);
+        let f = lines(&r);
+        assert_eq!(f.len(), 7, "{r:?}");
+        assert_eq!(f[0], "!invalid_config");
+        assert!(!f[1].is_empty());
+        let r = run(
+            op::TOKEN_SET,
+            CFG,
+            "400\napplication/json",
+            r#"{"error":"invalid_grant"}"#,
+            0.0,
+        );
+        let f = lines(&r);
+        assert_eq!((f[0], f[2], f[6]), ("!token_error", "invalid_grant", "400"));
+        assert!(run(99, CFG, "", "", 0.0).starts_with("!invalid_config\n"));
+    }
+
+    #[test]
+    fn check_accepts_a_valid_configuration() {
+        assert_eq!(ok(run(op::CHECK, CFG, "", "", 0.0)), "");
+    }
+
+    #[test]
+    fn pair_challenge_is_the_s256_of_the_verifier() {
+        let r = ok(run(op::PAIR, "", "", "", 0.0));
+        let [v, c] = lines(&r)[..] else {
+            panic!("{r:?}")
+        };
+        let verifier = crate::pkce::CodeVerifier::parse(v.into()).expect("RFC 7636 verifier");
+        assert_eq!(c, verifier.challenge());
+        assert_ne!(lines(&ok(run(op::PAIR, "", "", "", 0.0)))[0], v);
+    }
+
+    #[test]
+    fn begin_then_token_request_carries_the_verifier_and_app_state() {
+        let r = ok(run(
+            op::BEGIN,
+            CFG,
+            "prompt=login",
+            r#"{"to":"/x"}"#,
+            1000.0,
+        ));
+        let [url, key, record] = lines(&r)[..] else {
+            panic!("{r:?}")
+        };
+        let state = param(url, "state");
+        assert_eq!(param(url, "prompt"), "login");
+        assert_eq!(key, store::key(state));
+        let href =
+            format!("https://app.example/cb?code=c0de&state={state}&iss=https%3A%2F%2Fop.example");
+        assert_eq!(ok(run(op::IS_CALLBACK, CFG, &href, "", 0.0)), "1");
+        assert_eq!(ok(run(op::CALLBACK_KEY, CFG, &href, "", 0.0)), key);
+        let r = ok(run(op::TOKEN_REQUEST, CFG, &href, record, 2000.0));
+        let [endpoint, body, app_state, _nonce] = lines(&r)[..] else {
+            panic!("{r:?}")
+        };
+        assert_eq!(endpoint, "https://op.example/token");
+        let verifier = Record::parse(record).unwrap().verifier;
+        assert_eq!(
+            param(&format!("?{body}"), "code_verifier"),
+            verifier.secret()
+        );
+        assert_eq!(param(url, "code_challenge"), verifier.challenge());
+        assert_eq!(app_state, r#"{"to":"/x"}"#);
+        // No record: no token request.
+        let r = run(op::TOKEN_REQUEST, CFG, &href, "", 2000.0);
+        assert!(r.starts_with("!no_transaction\n"), "{r:?}");
+    }
+
+    #[test]
+    fn token_set_reads_status_and_content_type_from_the_first_argument() {
+        let body = r#"{"access_token":"at","token_type":"Bearer","expires_in":60}"#;
+        let r = ok(run(
+            op::TOKEN_SET,
+            CFG,
+            "200\napplication/json",
+            body,
+            1000.0,
+        ));
+        assert_eq!(
+            r,
+            r#"{"accessToken":"at","tokenType":"Bearer","expiresAt":61000}"#
+        );
+        // The content type is what names the failure of a body that is not JSON.
+        let r = run(op::TOKEN_SET, CFG, "200\ntext/html", "<html>", 1000.0);
+        assert!(
+            r.starts_with("!invalid_token_response\ntoken response is not JSON (Content-Type)"),
+            "{r:?}"
+        );
+        let r = run(
+            op::TOKEN_SET,
+            CFG,
+            "200\napplication/json",
+            "<html>",
+            1000.0,
+        );
+        assert!(
+            r.starts_with("!invalid_token_response\ntoken response is not JSON\n"),
+            "{r:?}"
+        );
+        let r = run(op::TOKEN_SET, CFG, "302\napplication/json", body, 1000.0);
+        assert!(r.starts_with("!invalid_token_response\n"), "{r:?}");
+    }
+
+    #[test]
+    fn is_stale_and_key_prefix() {
+        let r = ok(run(op::BEGIN, CFG, "", "", 1000.0));
+        let record = lines(&r)[2];
+        assert_eq!(ok(run(op::IS_STALE, CFG, "", record, 2000.0)), "");
+        assert_eq!(
+            ok(run(
+                op::IS_STALE,
+                CFG,
+                "",
+                record,
+                1000.0 + 86_400_000.0 * 2.0
+            )),
+            "1"
+        );
+        assert_eq!(ok(run(op::IS_STALE, CFG, "", "{}", 2000.0)), "1");
+        assert!(lines(&r)[1].starts_with(&ok(run(op::KEY_PREFIX, "", "", "", 0.0))));
+    }
 }

@@ -28,6 +28,11 @@ pub(crate) fn rfind_byte(s: &str, b: u8) -> Option<usize> {
     s.bytes().rposition(|c| c == b)
 }
 
+/// `s` split at the first `sep`, when there is one.
+pub(crate) fn split_once_byte(s: &str, sep: u8) -> Option<(&str, &str)> {
+    find_byte(s, sep).map(|i| (&s[..i], &s[i + 1..]))
+}
+
 pub(crate) fn split_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     let mut rest = Some(s);
     core::iter::from_fn(move || {
@@ -45,10 +50,8 @@ pub(crate) fn split_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     })
 }
 
-#[cfg(target_arch = "wasm32")]
 mod api;
-#[cfg(target_arch = "wasm32")]
-pub use api::Core;
+pub use api::run;
 
 // dlmalloc is ~7 KB of a module this size; a free-list allocator is enough for
 // a handful of short strings per login. The module is single-threaded.

@@ -2,7 +2,7 @@
 //! exist here, so it can never be offered or downgraded to (RFC 7636 §7.2).
 
 use crate::b64;
-use crate::error::{Code, Error, Result};
+use crate::error::Result;
 use sha2::{Digest, Sha256};
 
 /// A secret: redacted `Debug`, no `Clone`, no `PartialEq`. It is consumed by
@@ -53,13 +53,36 @@ pub fn random_token<const N: usize>() -> Result<String> {
 
 fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut buf = [0u8; N];
-    getrandom::fill(&mut buf).map_err(|_| {
-        Error::new(
-            Code::CryptoUnavailable,
-            "crypto.getRandomValues unavailable",
-        )
-    })?;
+    fill_random(&mut buf)?;
     Ok(buf)
+}
+
+// In the browser the module asks `crypto.getRandomValues` directly, writing
+// into its own memory: one boundary crossing per value, no copies, no JS
+// objects held. A missing or failing `getRandomValues` throws through the
+// call; js/index.js reports that as `crypto_unavailable` (fail closed, no weak
+// fallback, RFC 7636 §7.1).
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    fn get_random_values(buf: &mut [u8]);
+}
+
+#[cfg(target_arch = "wasm32")]
+fn fill_random(buf: &mut [u8]) -> Result<()> {
+    get_random_values(buf);
+    Ok(())
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn fill_random(buf: &mut [u8]) -> Result<()> {
+    getrandom::fill(buf).map_err(|_| {
+        crate::error::Error::new(
+            crate::error::Code::CryptoUnavailable,
+            "no operating-system random number generator",
+        )
+    })
 }
 
 #[cfg(test)]
