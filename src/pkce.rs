@@ -22,11 +22,11 @@ impl CodeVerifier {
 
     /// Accepts a stored verifier only if it is one RFC 7636 §4.1 allows:
     /// 43–128 characters of `[A-Z a-z 0-9 - . _ ~]`.
-    pub fn parse(s: String) -> Option<Self> {
+    pub fn parse(s: &str) -> Option<Self> {
         let ok = (43..=128).contains(&s.len())
             && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
-        ok.then_some(CodeVerifier(s))
+        ok.then(|| CodeVerifier(s.into()))
     }
 
     /// `BASE64URL(SHA256(ASCII(code_verifier)))`.
@@ -121,15 +121,15 @@ mod tests {
 
     #[test]
     fn parse_enforces_length_and_charset() {
-        assert!(CodeVerifier::parse("a".repeat(42)).is_none());
-        assert!(CodeVerifier::parse("a".repeat(43)).is_some());
-        assert!(CodeVerifier::parse("a".repeat(128)).is_some());
-        assert!(CodeVerifier::parse("a".repeat(129)).is_none());
+        assert!(CodeVerifier::parse(&"a".repeat(42)).is_none());
+        assert!(CodeVerifier::parse(&"a".repeat(43)).is_some());
+        assert!(CodeVerifier::parse(&"a".repeat(128)).is_some());
+        assert!(CodeVerifier::parse(&"a".repeat(129)).is_none());
         for bad in ["+", "/", "=", " ", "%", "é"] {
             let s = "a".repeat(42) + bad;
-            assert!(CodeVerifier::parse(s).is_none(), "accepted {bad:?}");
+            assert!(CodeVerifier::parse(&s).is_none(), "accepted {bad:?}");
         }
-        assert!(CodeVerifier::parse("a".repeat(40) + "-._~").is_some());
+        assert!(CodeVerifier::parse(&("a".repeat(40) + "-._~")).is_some());
     }
 
     #[test]

@@ -58,18 +58,22 @@ impl Record {
         if !matches!(v.get("v"), Some(Value::Number(n)) if *n == VERSION) {
             return None;
         }
+        // Everything is read borrowed first, and copied only once it all fits.
         let string = |k: &str| match v.get(k) {
             None => Some(None),
-            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(Value::String(s)) => Some(Some(s.as_str())),
             Some(_) => None,
         };
         let created_at = v.get("createdAt")?.as_uint()?;
+        let verifier = string("verifier")??;
+        let redirect_uri = string("redirectUri")??;
+        let (issuer, nonce, app_state) = (string("issuer")?, string("nonce")?, string("appState")?);
         Some(Record {
-            verifier: CodeVerifier::parse(string("verifier")??)?,
-            redirect_uri: string("redirectUri")??,
-            issuer: string("issuer")?,
-            nonce: string("nonce")?,
-            app_state: string("appState")?,
+            verifier: CodeVerifier::parse(verifier)?,
+            redirect_uri: redirect_uri.into(),
+            issuer: issuer.map(Into::into),
+            nonce: nonce.map(Into::into),
+            app_state: app_state.map(Into::into),
             created_at,
         })
     }
