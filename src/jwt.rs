@@ -74,7 +74,7 @@ pub fn parse(token: &str) -> Result<Jws<'_>> {
     };
     let kid = match header.get("kid") {
         None => None,
-        Some(Value::String(k)) => Some(k.clone()),
+        Some(Value::String(k)) => Some(k.as_str()),
         Some(_) => return Err(bad("kid", "ID token kid malformed")),
     };
     if s.is_empty() || b64::decode(s).is_none() {
@@ -85,7 +85,7 @@ pub fn parse(token: &str) -> Result<Jws<'_>> {
         payload: p,
         signature: s,
         alg,
-        kid,
+        kid: kid.map(Into::into),
     })
 }
 
