@@ -212,8 +212,7 @@ fn secure_url<'a>(s: &'a str, field: &'static str) -> Result<Url<'a>> {
     match u.scheme.as_str() {
         "https" => Ok(u),
         "http" if u.is_loopback() => Ok(u),
-        "http" => Err(Error::config(field, "must be https (http: loopback only)")),
-        _ => Err(Error::config(field, "must be https")),
+        _ => Err(Error::config(field, "must be https (http: loopback only)")),
     }
 }
 
@@ -259,7 +258,7 @@ pub fn check_endpoint(s: &str, field: &'static str) -> Result<()> {
 /// Checks a redirect URI (RFC 6749 §3.1.2, RFC 8252 §7) and returns its base.
 fn redirect_base(s: &str) -> Result<String> {
     const F: &str = "redirectUri";
-    let u = Url::parse(s).ok_or_else(|| Error::config(F, "redirectUri is not absolute"))?;
+    let u = Url::parse(s).ok_or_else(|| Error::config(F, "not an absolute URL"))?;
     if u.fragment.is_some() {
         return Err(Error::config(F, "redirectUri has a fragment"));
     }
