@@ -342,7 +342,7 @@ mod tests {
         let [v, c] = lines(&r)[..] else {
             panic!("{r:?}")
         };
-        let verifier = crate::pkce::CodeVerifier::parse(v).expect("RFC 7636 verifier");
+        let verifier = crate::pkce::CodeVerifier::parse(v.into()).expect("RFC 7636 verifier");
         assert_eq!(c, verifier.challenge());
         assert_ne!(lines(&ok(run(op::PAIR, "", "", "", 0.0)))[0], v);
     }

@@ -21,11 +21,13 @@ impl CodeVerifier {
 
     /// Accepts a stored verifier only if it is one RFC 7636 §4.1 allows:
     /// 43–128 characters of `[A-Z a-z 0-9 - . _ ~]`.
-    pub fn parse(s: &str) -> Option<Self> {
-        let ok = (43..=128).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
-        ok.then(|| CodeVerifier(s.into()))
+    pub fn parse(s: String) -> Option<Self> {
+        valid(&s).then_some(CodeVerifier(s))
+    }
+
+    /// `parse` of a borrowed value, copied only when it is valid.
+    pub(crate) fn parse_str(s: &str) -> Option<Self> {
+        valid(s).then(|| CodeVerifier(s.into()))
     }
 
     /// `BASE64URL(SHA256(ASCII(code_verifier)))`.
@@ -36,6 +38,12 @@ impl CodeVerifier {
     pub fn secret(&self) -> &str {
         &self.0
     }
+}
+
+fn valid(s: &str) -> bool {
+    (43..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// SHA-256 (FIPS 180-4) of a short message: the padding (0x80, zeros, the bit
@@ -164,15 +172,15 @@ mod tests {
 
     #[test]
     fn parse_enforces_length_and_charset() {
-        assert!(CodeVerifier::parse(&"a".repeat(42)).is_none());
-        assert!(CodeVerifier::parse(&"a".repeat(43)).is_some());
-        assert!(CodeVerifier::parse(&"a".repeat(128)).is_some());
-        assert!(CodeVerifier::parse(&"a".repeat(129)).is_none());
+        assert!(CodeVerifier::parse("a".repeat(42)).is_none());
+        assert!(CodeVerifier::parse("a".repeat(43)).is_some());
+        assert!(CodeVerifier::parse("a".repeat(128)).is_some());
+        assert!(CodeVerifier::parse("a".repeat(129)).is_none());
         for bad in ["+", "/", "=", " ", "%", "é"] {
             let s = "a".repeat(42) + bad;
-            assert!(CodeVerifier::parse(&s).is_none(), "accepted {bad:?}");
+            assert!(CodeVerifier::parse(s).is_none(), "accepted {bad:?}");
         }
-        assert!(CodeVerifier::parse(&("a".repeat(40) + "-._~")).is_some());
+        assert!(CodeVerifier::parse("a".repeat(40) + "-._~").is_some());
     }
 
     #[test]

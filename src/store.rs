@@ -89,7 +89,7 @@ impl Record {
         let redirect_uri = string("redirectUri")??;
         let (issuer, nonce, app_state) = (string("issuer")?, string("nonce")?, string("appState")?);
         Some(Record {
-            verifier: CodeVerifier::parse(verifier)?,
+            verifier: CodeVerifier::parse_str(verifier)?,
             redirect_uri: redirect_uri.into(),
             issuer: issuer.map(Into::into),
             nonce: nonce.map(Into::into),

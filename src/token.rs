@@ -226,7 +226,7 @@ mod tests {
             "https://a.example/cb",
         )
         .unwrap();
-        let v = CodeVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
+        let v = CodeVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()).unwrap();
         let body = request_body(
             cb.into_code().unwrap(),
             v,
