@@ -158,15 +158,15 @@ fn dispatch(op: u32, config: &str, a: &str, b: &str, n: f64) -> Result<String> {
             let tx = Transaction::generate(&cfg)?;
             let url = authorize::url(&cfg, &tx, &extra);
             let key = store::key(&tx.state);
-            let record = Record {
-                verifier: tx.verifier,
-                redirect_uri: cfg.redirect_uri,
-                issuer: cfg.issuer,
-                nonce: tx.nonce,
-                created_at: n,
-                app_state: opt(b).map(Into::into),
-            };
-            join(&[&url, &key, &record.serialize()])
+            let record = store::serialize(
+                tx.verifier.secret(),
+                &cfg.redirect_uri,
+                cfg.issuer.as_deref(),
+                tx.nonce.as_deref(),
+                opt(b),
+                n,
+            );
+            join(&[&url, &key, &record])
         }
         // Whether `a` is this client's redirect URI carrying `code` or `error`.
         op::IS_CALLBACK => {

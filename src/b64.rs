@@ -13,7 +13,7 @@ pub fn encode(input: &[u8]) -> String {
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         let chars = chunk.len() + 1;
         for i in 0..chars {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            crate::push_ascii(&mut out, ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]);
         }
     }
     out

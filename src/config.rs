@@ -118,66 +118,71 @@ pub struct Config {
 }
 
 impl Config {
+    /// Every check runs on the borrowed `raw` first; only then are its strings
+    /// moved into the `Config`, so a refusal drops `raw` whole, in one place.
     pub fn new(raw: RawConfig) -> Result<Config> {
-        let authorization_endpoint = endpoint(raw.authorization_endpoint, "authorizationEndpoint")?;
-        let token_endpoint = endpoint(raw.token_endpoint, "tokenEndpoint")?;
-        let issuer = match raw.issuer {
-            None => None,
-            Some(iss) => {
-                check_issuer(&iss)?;
-                Some(iss)
-            }
-        };
-        let client_id = non_empty(raw.client_id, "clientId", "clientId is required")?;
-        let redirect_uri = non_empty(raw.redirect_uri, "redirectUri", "redirectUri is required")?;
-        let redirect_base = redirect_base(&redirect_uri)?;
-        let scope = raw.scope.filter(|s| !s.is_empty());
-        let optional = |v: Option<String>, field| -> Result<Option<String>> {
-            match v.filter(|s| !s.is_empty()) {
-                Some(s) => check_endpoint(&s, field).map(|_| Some(s)),
-                None => Ok(None),
-            }
-        };
-        let jwks_uri = optional(raw.jwks_uri, "jwksUri")?;
-        let revocation_endpoint = optional(raw.revocation_endpoint, "revocationEndpoint")?;
-        let end_session_endpoint = optional(raw.end_session_endpoint, "endSessionEndpoint")?;
+        let (redirect_base, ttl) = raw.check()?;
+        let given = |v: Option<String>| v.filter(|s| !s.is_empty());
+        Ok(Config {
+            issuer: raw.issuer,
+            authorization_endpoint: raw.authorization_endpoint.unwrap_or_default(),
+            token_endpoint: raw.token_endpoint.unwrap_or_default(),
+            client_id: raw.client_id.unwrap_or_default(),
+            redirect_uri: raw.redirect_uri.unwrap_or_default(),
+            redirect_base,
+            scope: given(raw.scope),
+            audience: given(raw.audience),
+            extra_auth_params: raw.extra_auth_params,
+            ttl_ms: ttl * 1000.0,
+            jwks_uri: given(raw.jwks_uri),
+            revocation_endpoint: given(raw.revocation_endpoint),
+            end_session_endpoint: given(raw.end_session_endpoint),
+            require_iss: raw.require_iss,
+        })
+    }
+}
+
+impl RawConfig {
+    /// The checks of `Config::new`, in order; returns the redirect base and
+    /// the transaction lifetime in seconds.
+    fn check(&self) -> Result<(String, f64)> {
+        fn given(v: &Option<String>) -> Option<&str> {
+            v.as_deref().filter(|s| !s.is_empty())
+        }
+        endpoint(given(&self.authorization_endpoint), "authorizationEndpoint")?;
+        endpoint(given(&self.token_endpoint), "tokenEndpoint")?;
+        if let Some(iss) = &self.issuer {
+            check_issuer(iss)?;
+        }
+        given(&self.client_id).ok_or_else(|| Error::config("clientId", "clientId is required"))?;
+        let redirect_uri = given(&self.redirect_uri)
+            .ok_or_else(|| Error::config("redirectUri", "redirectUri is required"))?;
+        let redirect_base = redirect_base(redirect_uri)?;
+        let optional = |v, field| given(v).map_or(Ok(()), |s| check_endpoint(s, field));
+        optional(&self.jwks_uri, "jwksUri")?;
+        optional(&self.revocation_endpoint, "revocationEndpoint")?;
+        optional(&self.end_session_endpoint, "endSessionEndpoint")?;
         // With `openid` the ID token is validated before anything is used,
         // which needs the issuer and its keys (OIDC Core §3.1.3.7).
-        if crate::authorize::wants_openid(scope.as_deref()) {
-            if issuer.is_none() {
+        if crate::authorize::wants_openid(given(&self.scope)) {
+            if self.issuer.is_none() {
                 return Err(Error::config("issuer", "openid needs issuer"));
             }
-            if jwks_uri.is_none() {
+            if given(&self.jwks_uri).is_none() {
                 return Err(Error::config(
                     "jwksUri",
                     "openid needs jwksUri (or discover())",
                 ));
             }
         }
-        let audience = raw.audience.filter(|s| !s.is_empty());
-        check_extra_params(&raw.extra_auth_params)?;
-        let ttl = raw
+        check_extra_params(&self.extra_auth_params)?;
+        let ttl = self
             .transaction_ttl_seconds
             .unwrap_or(f64::from(DEFAULT_TTL_SECONDS));
         if !(1.0..=86_400.0).contains(&ttl) {
             return Err(Error::config("transactionTtlSeconds", "must be 1 to 86400"));
         }
-        Ok(Config {
-            issuer,
-            authorization_endpoint,
-            token_endpoint,
-            client_id,
-            redirect_uri,
-            redirect_base,
-            scope,
-            audience,
-            extra_auth_params: raw.extra_auth_params,
-            ttl_ms: ttl * 1000.0,
-            jwks_uri,
-            revocation_endpoint,
-            end_session_endpoint,
-            require_iss: raw.require_iss,
-        })
+        Ok((redirect_base, ttl))
     }
 }
 
@@ -195,11 +200,6 @@ pub fn check_extra_params(pairs: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
-fn non_empty(v: Option<String>, field: &'static str, msg: &'static str) -> Result<String> {
-    v.filter(|s| !s.is_empty())
-        .ok_or_else(|| Error::config(field, msg))
-}
-
 /// https, or http on a loopback host (as browsers allow for secure contexts);
 /// no credentials in the URL.
 fn secure_url<'a>(s: &'a str, field: &'static str) -> Result<Url<'a>> {
@@ -212,8 +212,7 @@ fn secure_url<'a>(s: &'a str, field: &'static str) -> Result<Url<'a>> {
     match u.scheme.as_str() {
         "https" => Ok(u),
         "http" if u.is_loopback() => Ok(u),
-        "http" => Err(Error::config(field, "must be https (http: loopback only)")),
-        _ => Err(Error::config(field, "must be https")),
+        _ => Err(Error::config(field, "must be https (http: loopback only)")),
     }
 }
 
@@ -226,12 +225,11 @@ pub fn check_issuer(iss: &str) -> Result<()> {
     Ok(())
 }
 
-fn endpoint(v: Option<String>, field: &'static str) -> Result<String> {
-    let s = v
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| Error::config(field, "endpoint is required"))?;
-    check_endpoint(&s, field)?;
-    Ok(s)
+fn endpoint(v: Option<&str>, field: &'static str) -> Result<()> {
+    check_endpoint(
+        v.ok_or_else(|| Error::config(field, "endpoint is required"))?,
+        field,
+    )
 }
 
 /// The rules every endpoint follows: secure URL, no fragment, no protocol
@@ -260,7 +258,7 @@ pub fn check_endpoint(s: &str, field: &'static str) -> Result<()> {
 /// Checks a redirect URI (RFC 6749 §3.1.2, RFC 8252 §7) and returns its base.
 fn redirect_base(s: &str) -> Result<String> {
     const F: &str = "redirectUri";
-    let u = Url::parse(s).ok_or_else(|| Error::config(F, "redirectUri is not absolute"))?;
+    let u = Url::parse(s).ok_or_else(|| Error::config(F, "not an absolute URL"))?;
     if u.fragment.is_some() {
         return Err(Error::config(F, "redirectUri has a fragment"));
     }

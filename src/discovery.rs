@@ -65,21 +65,28 @@ pub fn parse(issuer: &str, text: &str) -> Result<Metadata> {
             ))
         }
     }
-    let endpoint = |name: &'static str, required: bool| -> Result<Option<String>> {
+    // Read borrowed, copied once every endpoint passed.
+    let endpoint = |name: &'static str, required: bool| -> Result<Option<&str>> {
         match v.get(name) {
             None | Some(Value::Null) if !required => Ok(None),
             Some(Value::String(s)) => check_endpoint(s, name)
-                .map(|_| Some(s.clone()))
+                .map(|_| Some(s.as_str()))
                 .map_err(|e| bad(name, e.message)),
             _ => Err(bad(name, "endpoint missing")),
         }
     };
+    let authorization_endpoint = endpoint("authorization_endpoint", true)?.unwrap_or_default();
+    let token_endpoint = endpoint("token_endpoint", true)?.unwrap_or_default();
+    let jwks_uri = endpoint("jwks_uri", false)?;
+    let revocation_endpoint = endpoint("revocation_endpoint", false)?;
+    let end_session_endpoint = endpoint("end_session_endpoint", false)?;
+    let owned = |s: Option<&str>| s.map(String::from);
     Ok(Metadata {
-        authorization_endpoint: endpoint("authorization_endpoint", true)?.unwrap_or_default(),
-        token_endpoint: endpoint("token_endpoint", true)?.unwrap_or_default(),
-        jwks_uri: endpoint("jwks_uri", false)?,
-        revocation_endpoint: endpoint("revocation_endpoint", false)?,
-        end_session_endpoint: endpoint("end_session_endpoint", false)?,
+        authorization_endpoint: authorization_endpoint.into(),
+        token_endpoint: token_endpoint.into(),
+        jwks_uri: owned(jwks_uri),
+        revocation_endpoint: owned(revocation_endpoint),
+        end_session_endpoint: owned(end_session_endpoint),
         require_iss: matches!(
             v.get("authorization_response_iss_parameter_supported"),
             Some(Value::Bool(true))

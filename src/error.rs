@@ -114,10 +114,29 @@ impl Error {
     /// Server-supplied text (`error`, `error_description`, `error_uri`) with
     /// control characters replaced by spaces: it is untrusted (RFC 6749
     /// §10.14) and must stay one line wherever it is shown or logged.
+    /// Byte-wise: C0 and DEL are single bytes, C1 (U+0080–U+009F) is `C2 80`
+    /// to `C2 9F`, so every replaced run starts and ends on a char boundary.
     pub fn server_text(s: &str) -> String {
-        s.chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect()
+        let b = s.as_bytes();
+        let mut out = String::new();
+        let (mut start, mut i) = (0, 0);
+        while i < b.len() {
+            let len = match b[i] {
+                0..=0x1f | 0x7f => 1,
+                0xc2 if matches!(b.get(i + 1), Some(0x80..=0x9f)) => 2,
+                _ => 0,
+            };
+            if len == 0 {
+                i += 1;
+            } else {
+                out.push_str(&s[start..i]);
+                out.push(' ');
+                i += len;
+                start = i;
+            }
+        }
+        out.push_str(&s[start..]);
+        out
     }
 
     pub fn into_details(self) -> Details {
@@ -126,3 +145,27 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn server_text_replaces_exactly_the_control_characters() {
+        for s in [
+            "",
+            "plain",
+            "a\nb\r\u{0}c\u{7f}",
+            "\u{80}x\u{9f}\u{a0}\u{85}é\u{1f600}\u{2028}",
+            "\u{c2}\u{80}",
+            "end\t",
+        ] {
+            let want: String = s
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            assert_eq!(super::Error::server_text(s), want, "{s:?}");
+        }
+    }
+}

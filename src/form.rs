@@ -18,13 +18,13 @@ fn encode_into(out: &mut String, s: &str) {
     for &b in s.as_bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
-                out.push(b as char)
+                crate::push_ascii(out, b)
             }
             b' ' => out.push('+'),
             _ => {
                 out.push('%');
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 15)] as char);
+                crate::push_ascii(out, HEX[usize::from(b >> 4)]);
+                crate::push_ascii(out, HEX[usize::from(b & 15)]);
             }
         }
     }

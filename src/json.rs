@@ -55,22 +55,27 @@ pub enum JsonError {
     Syntax,
 }
 
-/// Appends `s` as a JSON string literal.
+/// Appends `s` as a JSON string literal. Byte-wise: every byte that needs
+/// escaping is ASCII, so the runs between them are whole UTF-8 sequences.
 pub fn write_string(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            out.push_str(&s[start..i]);
+            start = i + 1;
+            if b < 0x20 {
                 out.push_str("\\u00");
-                out.push(HEX[(c as usize) >> 4] as char);
-                out.push(HEX[(c as usize) & 15] as char);
+                crate::push_ascii(out, HEX[usize::from(b >> 4)]);
+                crate::push_ascii(out, HEX[usize::from(b & 15)]);
+            } else {
+                out.push('\\');
+                crate::push_ascii(out, b);
             }
-            c => out.push(c),
         }
     }
+    out.push_str(&s[start..]);
     out.push('"');
 }
 
@@ -97,7 +102,7 @@ pub fn write_u64(out: &mut String, mut n: u64) {
         }
     }
     for &b in &buf[i..] {
-        out.push(b as char);
+        crate::push_ascii(out, b);
     }
 }
 

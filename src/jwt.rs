@@ -56,13 +56,8 @@ pub fn parse(token: &str) -> Result<Jws<'_>> {
     else {
         return Err(bad("id_token", "ID token is not a JWS"));
     };
-    let header = b64::decode(h)
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| bad("header", "ID token header malformed"))?;
-    let header = json::parse(&header)
-        .ok()
-        .filter(|v| matches!(v, Value::Object(_)))
-        .ok_or_else(|| bad("header", "ID token header malformed"))?;
+    let header = b64_text(h).ok_or_else(|| bad("header", "ID token header malformed"))?;
+    let header = object(&header).ok_or_else(|| bad("header", "ID token header malformed"))?;
     if header.get("crit").is_some() {
         return Err(bad("crit", "ID token has crit parameters"));
     }
@@ -74,7 +69,7 @@ pub fn parse(token: &str) -> Result<Jws<'_>> {
     };
     let kid = match header.get("kid") {
         None => None,
-        Some(Value::String(k)) => Some(k.clone()),
+        Some(Value::String(k)) => Some(k.as_str()),
         Some(_) => return Err(bad("kid", "ID token kid malformed")),
     };
     if s.is_empty() || b64::decode(s).is_none() {
@@ -85,8 +80,20 @@ pub fn parse(token: &str) -> Result<Jws<'_>> {
         payload: p,
         signature: s,
         alg,
-        kid,
+        kid: kid.map(Into::into),
     })
+}
+
+/// A base64url JWS part as UTF-8 text.
+fn b64_text(part: &str) -> Option<String> {
+    String::from_utf8(b64::decode(part)?).ok()
+}
+
+/// `text` as a JSON object.
+fn object(text: &str) -> Option<Value<'_>> {
+    json::parse(text)
+        .ok()
+        .filter(|v| matches!(v, Value::Object(_)))
 }
 
 /// What the claims must say.
@@ -103,13 +110,8 @@ pub struct Expected<'a> {
 
 /// Validates a signature-checked payload; returns the claims as JSON text.
 pub fn check_claims(payload_b64: &str, want: &Expected<'_>) -> Result<String> {
-    let text = b64::decode(payload_b64)
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| bad("payload", "ID token payload malformed"))?;
-    let c = json::parse(&text)
-        .ok()
-        .filter(|v| matches!(v, Value::Object(_)))
-        .ok_or_else(|| bad("payload", "ID token payload malformed"))?;
+    let text = b64_text(payload_b64).ok_or_else(|| bad("payload", "ID token payload malformed"))?;
+    let c = object(&text).ok_or_else(|| bad("payload", "ID token payload malformed"))?;
     let string = |name: &'static str| c.get(name).and_then(Value::as_str);
     if string("iss") != Some(want.issuer) {
         return Err(bad("iss", "ID token iss mismatch"));

@@ -50,6 +50,13 @@ pub(crate) fn split_byte(s: &str, sep: u8) -> impl Iterator<Item = &str> {
     })
 }
 
+/// Appends an ASCII byte. The mask is a no-op for the ASCII tables and
+/// literals this is given, and lets the compiler drop `String::push`'s
+/// multi-byte UTF-8 encoder.
+pub(crate) fn push_ascii(out: &mut String, b: u8) {
+    out.push(char::from(b & 0x7f));
+}
+
 mod api;
 pub use api::run;
 

@@ -3,7 +3,6 @@
 
 use crate::b64;
 use crate::error::Result;
-use sha2::{Digest, Sha256};
 
 /// A secret: redacted `Debug`, no `Clone`, no `PartialEq`. It is consumed by
 /// value when the code is exchanged, so one verifier serves one token request.
@@ -23,20 +22,58 @@ impl CodeVerifier {
     /// Accepts a stored verifier only if it is one RFC 7636 §4.1 allows:
     /// 43–128 characters of `[A-Z a-z 0-9 - . _ ~]`.
     pub fn parse(s: String) -> Option<Self> {
-        let ok = (43..=128).contains(&s.len())
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
-        ok.then_some(CodeVerifier(s))
+        valid(&s).then_some(CodeVerifier(s))
+    }
+
+    /// `parse` of a borrowed value, copied only when it is valid.
+    pub(crate) fn parse_str(s: &str) -> Option<Self> {
+        valid(s).then(|| CodeVerifier(s.into()))
     }
 
     /// `BASE64URL(SHA256(ASCII(code_verifier)))`.
     pub fn challenge(&self) -> String {
-        b64::encode(&Sha256::digest(self.0.as_bytes()))
+        b64::encode(&sha256(self.0.as_bytes()))
     }
 
     pub fn secret(&self) -> &str {
         &self.0
     }
+}
+
+fn valid(s: &str) -> bool {
+    (43..=128).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+}
+
+/// SHA-256 (FIPS 180-4) of a short message: the padding (0x80, zeros, the bit
+/// length) is written here and the blocks go to sha2's compression function,
+/// which is all of the `Digest` API one hash of a verifier needs.
+fn sha256(msg: &[u8]) -> [u8; 32] {
+    use sha2::digest::generic_array::GenericArray;
+    let mut state: [u32; 8] = [
+        0x6a09_e667,
+        0xbb67_ae85,
+        0x3c6e_f372,
+        0xa54f_f53a,
+        0x510e_527f,
+        0x9b05_688c,
+        0x1f83_d9ab,
+        0x5be0_cd19,
+    ];
+    let len = (msg.len() + 9).div_ceil(64) * 64;
+    let mut buf = vec![0u8; len];
+    buf[..msg.len()].copy_from_slice(msg);
+    buf[msg.len()] = 0x80;
+    buf[len - 8..].copy_from_slice(&(msg.len() as u64 * 8).to_be_bytes());
+    for block in buf.chunks_exact(64) {
+        sha2::compress256(&mut state, &[*GenericArray::from_slice(block)]);
+    }
+    let mut out = [0u8; 32];
+    for (o, w) in out.chunks_exact_mut(4).zip(state) {
+        o.copy_from_slice(&w.to_be_bytes());
+    }
+    out
 }
 
 impl core::fmt::Debug for CodeVerifier {
@@ -96,6 +133,20 @@ mod tests {
         116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37,
         77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
     ];
+
+    #[test]
+    fn sha256_matches_the_digest_api_across_block_boundaries() {
+        use sha2::{Digest, Sha256};
+        let msg: Vec<u8> = (0..300u32).map(|i| (i * 31 + 7) as u8).collect();
+        for n in 0..=msg.len() {
+            assert_eq!(sha256(&msg[..n]), Sha256::digest(&msg[..n])[..], "{n}");
+        }
+        // FIPS 180-2 Appendix B.1.
+        assert_eq!(
+            b64::encode(&sha256(b"abc")),
+            "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
+        );
+    }
 
     #[test]
     fn rfc7636_appendix_b_vector() {

@@ -35,20 +35,40 @@ impl core::fmt::Debug for Record {
     }
 }
 
+/// A record's text from borrowed parts (what `Record::serialize` writes), so
+/// a new login need not gather them into a `Record` first.
+pub fn serialize(
+    verifier: &str,
+    redirect_uri: &str,
+    issuer: Option<&str>,
+    nonce: Option<&str>,
+    app_state: Option<&str>,
+    created_at: f64,
+) -> String {
+    let mut o = String::from("{\"v\":");
+    o.push_str(VERSION);
+    let mut field = |name: &str, v: Option<&str>| json::write_member(&mut o, name, v);
+    field("verifier", Some(verifier));
+    field("redirectUri", Some(redirect_uri));
+    field("issuer", issuer);
+    field("nonce", nonce);
+    field("appState", app_state);
+    o.push_str(",\"createdAt\":");
+    json::write_u64(&mut o, created_at.max(0.0) as u64);
+    o.push('}');
+    o
+}
+
 impl Record {
     pub fn serialize(&self) -> String {
-        let mut o = String::from("{\"v\":");
-        o.push_str(VERSION);
-        let mut field = |name: &str, v: Option<&str>| json::write_member(&mut o, name, v);
-        field("verifier", Some(self.verifier.secret()));
-        field("redirectUri", Some(&self.redirect_uri));
-        field("issuer", self.issuer.as_deref());
-        field("nonce", self.nonce.as_deref());
-        field("appState", self.app_state.as_deref());
-        o.push_str(",\"createdAt\":");
-        json::write_u64(&mut o, self.created_at.max(0.0) as u64);
-        o.push('}');
-        o
+        serialize(
+            self.verifier.secret(),
+            &self.redirect_uri,
+            self.issuer.as_deref(),
+            self.nonce.as_deref(),
+            self.app_state.as_deref(),
+            self.created_at,
+        )
     }
 
     /// `None` for anything that is not a record this version wrote
@@ -58,18 +78,22 @@ impl Record {
         if !matches!(v.get("v"), Some(Value::Number(n)) if *n == VERSION) {
             return None;
         }
+        // Everything is read borrowed first, and copied only once it all fits.
         let string = |k: &str| match v.get(k) {
             None => Some(None),
-            Some(Value::String(s)) => Some(Some(s.clone())),
+            Some(Value::String(s)) => Some(Some(s.as_str())),
             Some(_) => None,
         };
         let created_at = v.get("createdAt")?.as_uint()?;
+        let verifier = string("verifier")??;
+        let redirect_uri = string("redirectUri")??;
+        let (issuer, nonce, app_state) = (string("issuer")?, string("nonce")?, string("appState")?);
         Some(Record {
-            verifier: CodeVerifier::parse(string("verifier")??)?,
-            redirect_uri: string("redirectUri")??,
-            issuer: string("issuer")?,
-            nonce: string("nonce")?,
-            app_state: string("appState")?,
+            verifier: CodeVerifier::parse_str(verifier)?,
+            redirect_uri: redirect_uri.into(),
+            issuer: issuer.map(Into::into),
+            nonce: nonce.map(Into::into),
+            app_state: app_state.map(Into::into),
             created_at,
         })
     }

@@ -126,8 +126,9 @@ pub fn parse_response(
     if !matches!(v, Value::Object(_)) {
         return Err(bad("body", "token response is not an object").status(status));
     }
+    // Fields are read borrowed and copied only once every check passed.
     let access_token = match v.get("access_token") {
-        Some(Value::String(s)) if !s.is_empty() => Secret(s.clone()),
+        Some(Value::String(s)) if !s.is_empty() => s,
         _ => {
             return Err(bad(
                 "access_token",
@@ -160,23 +161,24 @@ pub fn parse_response(
             ))
         }
     };
-    let refresh_token = optional_string(&v, "refresh_token")?.map(Secret);
-    let id_token = optional_string(&v, "id_token")?.map(Secret);
+    let refresh_token = optional_string(&v, "refresh_token")?;
+    let id_token = optional_string(&v, "id_token")?;
     let scope = optional_string(&v, "scope")?;
+    let secret = |s: &str| Secret(s.into());
     Ok(TokenResponse {
-        access_token,
+        access_token: secret(access_token),
         token_type,
         expires_in,
-        refresh_token,
-        id_token,
-        scope,
+        refresh_token: refresh_token.map(secret),
+        id_token: id_token.map(secret),
+        scope: scope.map(Into::into),
     })
 }
 
-fn optional_string(v: &Value<'_>, field: &'static str) -> Result<Option<String>> {
+fn optional_string<'v>(v: &'v Value<'_>, field: &'static str) -> Result<Option<&'v str>> {
     match v.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(bad(field, "must be a string")),
     }
 }

@@ -138,7 +138,7 @@ fn is_ipv4_127(h: &str) -> bool {
         let ok = !part.is_empty()
             && part.len() <= 3
             && part.bytes().all(|b| b.is_ascii_digit())
-            && part.parse::<u16>().is_ok_and(|v| v <= 255);
+            && part.bytes().fold(0u16, |v, d| v * 10 + u16::from(d - b'0')) <= 255;
         if !ok || (i == 0 && part != "127") {
             return false;
         }
