@@ -20,12 +20,30 @@ pub mod url;
 
 /// Byte search and split on ASCII separators. `str::find`/`split` with char
 /// patterns pull the generic pattern searchers into the module; these do not.
+// Plain index loops: the iterator forms (`position`, `rposition`) come out
+// several times larger in wasm.
 pub(crate) fn find_byte(s: &str, b: u8) -> Option<usize> {
-    s.bytes().position(|c| c == b)
+    let s = s.as_bytes();
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 pub(crate) fn rfind_byte(s: &str, b: u8) -> Option<usize> {
-    s.bytes().rposition(|c| c == b)
+    let s = s.as_bytes();
+    let mut i = s.len();
+    while i > 0 {
+        i -= 1;
+        if s[i] == b {
+            return Some(i);
+        }
+    }
+    None
 }
 
 /// `s` split at the first `sep`, when there is one.
