@@ -48,11 +48,9 @@ mod op {
 /// operation's arguments (see `dispatch`). Returns `+result` or `!failure`.
 #[wasm_bindgen]
 pub fn run(op: u32, config: &str, a: &str, b: &str, n: f64) -> String {
-    match dispatch(op, config, a, b, n) {
-        Ok(mut s) => {
-            s.insert(0, '+');
-            s
-        }
+    let mut out = String::from("+");
+    match dispatch(&mut out, op, config, a, b, n) {
+        Ok(()) => out,
         Err(e) => failure(e),
     }
 }
@@ -81,19 +79,22 @@ fn failure(e: Error) -> String {
     s
 }
 
-fn join(parts: &[&str]) -> String {
-    let mut out = String::new();
+/// Appends `parts`, `\n`-joined, to the result being built.
+fn join(out: &mut String, parts: &[&str]) {
     for (i, p) in parts.iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }
         out.push_str(p);
     }
-    out
 }
 
-fn flag(b: bool) -> String {
-    if b { "1" } else { "" }.into()
+fn flag(b: bool) -> &'static str {
+    if b {
+        "1"
+    } else {
+        ""
+    }
 }
 
 /// Empty means absent: none of the optional arguments can be empty when given.
@@ -101,30 +102,37 @@ fn opt(s: &str) -> Option<&str> {
     (!s.is_empty()).then_some(s)
 }
 
-fn dispatch(op: u32, config: &str, a: &str, b: &str, n: f64) -> Result<String> {
+/// Appends the result of operation `op` to `out` (which holds the `+`).
+fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -> Result<()> {
     // Operations that need no configuration.
     match op {
         op::PAIR => {
             // A `verifier \n challenge` pair on its own: the synchronous path
             // the benchmark compares with WebCrypto. The client uses BEGIN.
             let v = crate::pkce::CodeVerifier::generate()?;
-            return Ok(join(&[v.secret(), &v.challenge()]));
+            join(out, &[v.secret(), &v.challenge()]);
+            return Ok(());
         }
         // The parts of an ID token WebCrypto needs:
         // `signingInput \n signature \n alg \n kid`; `a` is the token.
         op::ID_TOKEN => {
             let j = jwt::parse(a)?;
-            return Ok(join(&[
-                j.signing_input,
-                j.signature,
-                j.alg.as_str(),
-                j.kid.as_deref().unwrap_or(""),
-            ]));
+            join(
+                out,
+                &[
+                    j.signing_input,
+                    j.signature,
+                    j.alg.as_str(),
+                    j.kid.as_deref().unwrap_or(""),
+                ],
+            );
+            return Ok(());
         }
         // `openidConfigurationUrl \n oauthAuthorizationServerUrl` for issuer `a`.
         op::METADATA_URLS => {
             let (x, y) = discovery::urls(a)?;
-            return Ok(join(&[&x, &y]));
+            join(out, &[&x, &y]);
+            return Ok(());
         }
         // Issuer `a`'s metadata text `b`, checked: `authorization \n token \n
         // jwks \n revocation \n endSession \n requireIss` (`1` or empty).
@@ -133,21 +141,28 @@ fn dispatch(op: u32, config: &str, a: &str, b: &str, n: f64) -> Result<String> {
             fn o(v: &Option<String>) -> &str {
                 v.as_deref().unwrap_or("")
             }
-            return Ok(join(&[
-                &m.authorization_endpoint,
-                &m.token_endpoint,
-                o(&m.jwks_uri),
-                o(&m.revocation_endpoint),
-                o(&m.end_session_endpoint),
-                if m.require_iss { "1" } else { "" },
-            ]));
+            join(
+                out,
+                &[
+                    &m.authorization_endpoint,
+                    &m.token_endpoint,
+                    o(&m.jwks_uri),
+                    o(&m.revocation_endpoint),
+                    o(&m.end_session_endpoint),
+                    flag(m.require_iss),
+                ],
+            );
+            return Ok(());
         }
-        op::KEY_PREFIX => return Ok(store::PREFIX.into()),
+        op::KEY_PREFIX => {
+            out.push_str(store::PREFIX);
+            return Ok(());
+        }
         _ => {}
     }
     let cfg = Config::new(RawConfig::from_form(config)?)?;
-    Ok(match op {
-        op::CHECK => String::new(),
+    match op {
+        op::CHECK => {}
         // A new login, with extra parameters `a` (form) and app state `b`
         // (JSON) at time `n`: `authorizeUrl \n storageKey \n record`. The
         // record holds the verifier and must be stored before the URL is used.
@@ -166,30 +181,37 @@ fn dispatch(op: u32, config: &str, a: &str, b: &str, n: f64) -> Result<String> {
                 opt(b),
                 n,
             );
-            join(&[&url, &key, &record])
+            join(out, &[&url, &key, &record]);
         }
         // Whether `a` is this client's redirect URI carrying `code` or `error`.
-        op::IS_CALLBACK => {
-            flag(RawCallback::parse(a, &cfg.redirect_base).is_ok_and(|cb| cb.has_response()))
-        }
+        op::IS_CALLBACK => out.push_str(flag(
+            RawCallback::parse(a, &cfg.redirect_base).is_ok_and(|cb| cb.has_response()),
+        )),
         // Steps 1–3 of callback validation (duplicates → `iss` → `state`): the
         // storage key of the transaction callback `a` claims. Fails before
         // anything is read from storage.
         op::CALLBACK_KEY => {
             let raw = RawCallback::parse(a, &cfg.redirect_base)?;
             raw.check_before_state(cfg.issuer.as_deref(), cfg.require_iss)?;
-            store::key(raw.state()?)
+            out.push_str(&store::key(raw.state()?));
         }
         // After CALLBACK_KEY failed: the key of the transaction to delete, when
         // callback `a` names exactly one `state`; else empty.
-        op::DISCARD_KEY => RawCallback::parse(a, &cfg.redirect_base)
-            .ok()
-            .and_then(|raw| raw.state_to_discard().map(store::key))
-            .unwrap_or_default(),
-        op::TOKEN_REQUEST => token_request(&cfg, a, opt(b), n)?,
+        op::DISCARD_KEY => {
+            if let Some(key) = RawCallback::parse(a, &cfg.redirect_base)
+                .ok()
+                .and_then(|raw| raw.state_to_discard().map(store::key))
+            {
+                out.push_str(&key);
+            }
+        }
+        op::TOKEN_REQUEST => token_request(out, &cfg, a, opt(b), n)?,
         // `tokenEndpoint \n formBody` of a refresh with refresh token `a`.
         op::REFRESH_REQUEST => {
-            join(&[&cfg.token_endpoint, &token::refresh_body(a, &cfg.client_id)])
+            join(
+                out,
+                &[&cfg.token_endpoint, &token::refresh_body(a, &cfg.client_id)],
+            );
         }
         // The token endpoint's answer — `a` is `status \n contentType`, `b` the
         // body — checked, as the `TokenSet`'s JSON text. With `openid`, a code
@@ -207,7 +229,7 @@ fn dispatch(op: u32, config: &str, a: &str, b: &str, n: f64) -> Result<String> {
                         .field("id_token"),
                 );
             }
-            token_set_json(&t, n)
+            token_set_json(out, &t, n);
         }
         // After the signature of ID token `a` verified: its claims checked
         // (OIDC Core §3.1.3.7; §12.2 with the claims of the session's first ID
@@ -216,7 +238,7 @@ fn dispatch(op: u32, config: &str, a: &str, b: &str, n: f64) -> Result<String> {
         op::ID_TOKEN_CLAIMS => {
             let (nonce, previous) = crate::split_once_byte(b, b'\n').unwrap_or((b, ""));
             let j = jwt::parse(a)?;
-            jwt::check_claims(
+            out.push_str(&jwt::check_claims(
                 j.payload,
                 &jwt::Expected {
                     issuer: cfg.issuer.as_deref().unwrap_or(""),
@@ -225,19 +247,28 @@ fn dispatch(op: u32, config: &str, a: &str, b: &str, n: f64) -> Result<String> {
                     now_ms: n,
                     previous: opt(previous),
                 },
-            )?
+            )?);
         }
         // Whether stored record `b` is expired or unreadable (for sweeping).
-        op::IS_STALE => flag(Record::parse(b).is_none_or(|r| r.expired(n, cfg.ttl_ms))),
+        op::IS_STALE => out.push_str(flag(
+            Record::parse(b).is_none_or(|r| r.expired(n, cfg.ttl_ms)),
+        )),
         _ => return Err(Error::new(Code::InvalidConfig, "unknown operation")),
-    })
+    }
+    Ok(())
 }
 
 /// Steps 4–5 of callback `href` with the transaction taken from storage
 /// (`None` when there was none): `tokenEndpoint \n formBody \n appStateJson \n
 /// nonce`. The body carries the code and the verifier and goes nowhere but
 /// the token endpoint.
-fn token_request(cfg: &Config, href: &str, record: Option<&str>, now: f64) -> Result<String> {
+fn token_request(
+    out: &mut String,
+    cfg: &Config,
+    href: &str,
+    record: Option<&str>,
+    now: f64,
+) -> Result<()> {
     let raw = RawCallback::parse(href, &cfg.redirect_base)?;
     let record =
         record.ok_or_else(|| Error::new(Code::NoTransaction, "no pending login for this state"))?;
@@ -260,29 +291,32 @@ fn token_request(cfg: &Config, href: &str, record: Option<&str>, now: f64) -> Re
     }
     let code = raw.into_code()?;
     let body = token::request_body(code, record.verifier, &cfg.redirect_uri, &cfg.client_id);
-    Ok(join(&[
-        &cfg.token_endpoint,
-        &body,
-        record.app_state.as_deref().unwrap_or(""),
-        record.nonce.as_deref().unwrap_or(""),
-    ]))
+    join(
+        out,
+        &[
+            &cfg.token_endpoint,
+            &body,
+            record.app_state.as_deref().unwrap_or(""),
+            record.nonce.as_deref().unwrap_or(""),
+        ],
+    );
+    Ok(())
 }
 
-fn token_set_json(t: &token::TokenResponse, now: f64) -> String {
-    let mut o = String::from("{\"accessToken\":");
-    json::write_string(&mut o, t.access_token.secret());
+fn token_set_json(o: &mut String, t: &token::TokenResponse, now: f64) {
+    o.push_str("{\"accessToken\":");
+    json::write_string(o, t.access_token.secret());
     o.push_str(",\"tokenType\":");
-    json::write_string(&mut o, t.token_type);
+    json::write_string(o, t.token_type);
     if let Some(secs) = t.expires_in {
         o.push_str(",\"expiresAt\":");
-        json::write_u64(&mut o, (now.max(0.0) as u64).saturating_add(secs * 1000));
+        json::write_u64(o, (now.max(0.0) as u64).saturating_add(secs * 1000));
     }
     let refresh = t.refresh_token.as_ref().map(|s| s.secret());
-    json::write_member(&mut o, "refreshToken", refresh);
-    json::write_member(&mut o, "idToken", t.id_token.as_ref().map(|s| s.secret()));
-    json::write_member(&mut o, "scope", t.scope.as_deref());
+    json::write_member(o, "refreshToken", refresh);
+    json::write_member(o, "idToken", t.id_token.as_ref().map(|s| s.secret()));
+    json::write_member(o, "scope", t.scope.as_deref());
     o.push('}');
-    o
 }
 
 #[cfg(test)]
