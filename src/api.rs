@@ -137,21 +137,7 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
         // Issuer `a`'s metadata text `b`, checked: `authorization \n token \n
         // jwks \n revocation \n endSession \n requireIss` (`1` or empty).
         op::METADATA => {
-            let m = discovery::parse(a, b)?;
-            fn o(v: &Option<String>) -> &str {
-                v.as_deref().unwrap_or("")
-            }
-            join(
-                out,
-                &[
-                    &m.authorization_endpoint,
-                    &m.token_endpoint,
-                    o(&m.jwks_uri),
-                    o(&m.revocation_endpoint),
-                    o(&m.end_session_endpoint),
-                    flag(m.require_iss),
-                ],
-            );
+            discovery::parse(out, a, b)?;
             return Ok(());
         }
         op::KEY_PREFIX => {

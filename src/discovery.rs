@@ -28,20 +28,12 @@ pub fn urls(issuer: &str) -> Result<(String, String)> {
     Ok((oidc, oauth))
 }
 
-/// What a client needs from the metadata, checked.
-#[derive(Debug, PartialEq)]
-pub struct Metadata {
-    pub authorization_endpoint: String,
-    pub token_endpoint: String,
-    pub jwks_uri: Option<String>,
-    pub revocation_endpoint: Option<String>,
-    pub end_session_endpoint: Option<String>,
-    /// RFC 9207: the server puts `iss` in every authorization response, so a
-    /// response without it is refused.
-    pub require_iss: bool,
-}
-
-pub fn parse(issuer: &str, text: &str) -> Result<Metadata> {
+/// Checks issuer `issuer`'s metadata `text` and appends what a client needs
+/// from it: `authorization \n token \n jwks \n revocation \n endSession \n
+/// requireIss`, the optional endpoints empty when absent. `requireIss` is `1`
+/// when the server puts `iss` in every authorization response (RFC 9207), so a
+/// response without it is refused; else empty.
+pub fn parse(out: &mut String, issuer: &str, text: &str) -> Result<()> {
     let v = json::parse(text).map_err(|_| bad("body", "metadata is not JSON"))?;
     if !matches!(v, Value::Object(_)) {
         return Err(bad("body", "metadata is not an object"));
@@ -75,23 +67,24 @@ pub fn parse(issuer: &str, text: &str) -> Result<Metadata> {
             _ => Err(bad(name, "endpoint missing")),
         }
     };
-    let authorization_endpoint = endpoint("authorization_endpoint", true)?.unwrap_or_default();
-    let token_endpoint = endpoint("token_endpoint", true)?.unwrap_or_default();
-    let jwks_uri = endpoint("jwks_uri", false)?;
-    let revocation_endpoint = endpoint("revocation_endpoint", false)?;
-    let end_session_endpoint = endpoint("end_session_endpoint", false)?;
-    let owned = |s: Option<&str>| s.map(String::from);
-    Ok(Metadata {
-        authorization_endpoint: authorization_endpoint.into(),
-        token_endpoint: token_endpoint.into(),
-        jwks_uri: owned(jwks_uri),
-        revocation_endpoint: owned(revocation_endpoint),
-        end_session_endpoint: owned(end_session_endpoint),
-        require_iss: matches!(
-            v.get("authorization_response_iss_parameter_supported"),
-            Some(Value::Bool(true))
-        ),
-    })
+    let endpoints = [
+        endpoint("authorization_endpoint", true)?,
+        endpoint("token_endpoint", true)?,
+        endpoint("jwks_uri", false)?,
+        endpoint("revocation_endpoint", false)?,
+        endpoint("end_session_endpoint", false)?,
+    ];
+    for e in endpoints {
+        out.push_str(e.unwrap_or(""));
+        out.push('\n');
+    }
+    if matches!(
+        v.get("authorization_response_iss_parameter_supported"),
+        Some(Value::Bool(true))
+    ) {
+        out.push('1');
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -109,7 +102,14 @@ mod tests {
         )
     }
 
-    fn field(r: Result<Metadata>) -> &'static str {
+    /// The lines `parse` appends.
+    fn parse(issuer: &str, text: &str) -> Result<Vec<String>> {
+        let mut out = String::new();
+        super::parse(&mut out, issuer, text)?;
+        Ok(out.split('\n').map(String::from).collect())
+    }
+
+    fn field(r: Result<Vec<String>>) -> &'static str {
         let e = r.unwrap_err();
         assert_eq!(e.code, Code::DiscoveryError);
         e.field.unwrap()
@@ -144,15 +144,18 @@ mod tests {
     #[test]
     fn accepts_good_metadata() {
         let m = parse(ISS, &meta(r#","code_challenge_methods_supported":["plain","S256"],"authorization_response_iss_parameter_supported":true,"revocation_endpoint":"https://as.example/revoke""#)).unwrap();
-        assert_eq!(m.token_endpoint, "https://as.example/token");
-        assert_eq!(m.jwks_uri.as_deref(), Some("https://as.example/jwks"));
         assert_eq!(
-            m.revocation_endpoint.as_deref(),
-            Some("https://as.example/revoke")
+            m,
+            [
+                "https://as.example/auth",
+                "https://as.example/token",
+                "https://as.example/jwks",
+                "https://as.example/revoke",
+                "",
+                "1"
+            ]
         );
-        assert_eq!(m.end_session_endpoint, None);
-        assert!(m.require_iss);
-        assert!(!parse(ISS, &meta("")).unwrap().require_iss);
+        assert_eq!(parse(ISS, &meta("")).unwrap()[5], "");
     }
 
     #[test]

@@ -184,7 +184,7 @@ mod robustness {
             let _ = crate::b64::decode(&s);
             let _ = crate::store::Record::parse(&s);
             let _ = crate::token::parse_response(200, Some("application/json"), &s);
-            let _ = crate::discovery::parse("https://as.example", &s);
+            let _ = crate::discovery::parse(&mut String::new(), "https://as.example", &s);
             let _ = crate::discovery::urls(&s);
             let _ = crate::config::RawConfig::from_form(&s).and_then(crate::config::Config::new);
             if let Ok(cb) = crate::callback::RawCallback::parse(&(base.to_string() + &s), base) {
