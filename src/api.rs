@@ -205,17 +205,9 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
         op::TOKEN_SET | op::REFRESH_SET => {
             let (status, content_type) = crate::split_once_byte(a, b'\n').unwrap_or((a, ""));
             let status = json::Value::Number(status).as_uint().unwrap_or(0.0) as u16;
-            let t = token::parse_response(status, opt(content_type), b)?;
-            if op == op::TOKEN_SET
-                && t.id_token.is_none()
-                && authorize::wants_openid(cfg.scope.as_deref())
-            {
-                return Err(
-                    Error::new(Code::InvalidTokenResponse, "no id_token for openid")
-                        .field("id_token"),
-                );
-            }
-            token_set_json(out, &t, n);
+            let need_id_token =
+                op == op::TOKEN_SET && authorize::wants_openid(cfg.scope.as_deref());
+            token::parse_response(out, status, opt(content_type), b, n, need_id_token)?;
         }
         // After the signature of ID token `a` verified: its claims checked
         // (OIDC Core §3.1.3.7; §12.2 with the claims of the session's first ID
@@ -287,22 +279,6 @@ fn token_request(
         ],
     );
     Ok(())
-}
-
-fn token_set_json(o: &mut String, t: &token::TokenResponse, now: f64) {
-    o.push_str("{\"accessToken\":");
-    json::write_string(o, t.access_token.secret());
-    o.push_str(",\"tokenType\":");
-    json::write_string(o, t.token_type);
-    if let Some(secs) = t.expires_in {
-        o.push_str(",\"expiresAt\":");
-        json::write_u64(o, (now.max(0.0) as u64).saturating_add(secs * 1000));
-    }
-    let refresh = t.refresh_token.as_ref().map(|s| s.secret());
-    json::write_member(o, "refreshToken", refresh);
-    json::write_member(o, "idToken", t.id_token.as_ref().map(|s| s.secret()));
-    json::write_member(o, "scope", t.scope.as_deref());
-    o.push('}');
 }
 
 #[cfg(test)]

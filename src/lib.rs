@@ -183,7 +183,14 @@ mod robustness {
             let _ = crate::json::parse(&s);
             let _ = crate::b64::decode(&s);
             let _ = crate::store::Record::parse(&s);
-            let _ = crate::token::parse_response(200, Some("application/json"), &s);
+            let _ = crate::token::parse_response(
+                &mut String::new(),
+                200,
+                Some("application/json"),
+                &s,
+                0.0,
+                true,
+            );
             let _ = crate::discovery::parse(&mut String::new(), "https://as.example", &s);
             let _ = crate::discovery::urls(&s);
             let _ = crate::config::RawConfig::from_form(&s).and_then(crate::config::Config::new);

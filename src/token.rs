@@ -13,21 +13,6 @@ use crate::pkce::CodeVerifier;
 /// clamped so `now + expires_in` stays an exact JS number.
 pub const MAX_EXPIRES_IN: u64 = 10_000_000_000;
 
-/// A token: redacted `Debug`, read through `secret()`.
-pub struct Secret(String);
-
-impl Secret {
-    pub fn secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl core::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
 /// The form body of the code exchange. Takes the code and the verifier by
 /// value: each is spent by exactly one request.
 pub fn request_body(
@@ -54,27 +39,24 @@ pub fn refresh_body(refresh_token: &str, client_id: &str) -> String {
     body
 }
 
-#[derive(Debug)]
-pub struct TokenResponse {
-    pub access_token: Secret,
-    /// Normalised: `"Bearer"` is the only type this client can use (RFC 6749 §7.1).
-    pub token_type: &'static str,
-    pub expires_in: Option<u64>,
-    pub refresh_token: Option<Secret>,
-    pub id_token: Option<Secret>,
-    pub scope: Option<String>,
-}
-
 fn bad(field: &'static str, message: &'static str) -> Error {
     Error::new(Code::InvalidTokenResponse, message).field(field)
 }
 
-/// Checks a token endpoint response given its status, `Content-Type` and body.
+/// Checks a token endpoint response given its status, `Content-Type` and body
+/// and appends the `TokenSet`'s JSON text to `out`: `accessToken`,
+/// `tokenType` (always `"Bearer"`, the only type this client can use, RFC 6749
+/// §7.1), `expiresAt` (ms, from `now_ms`), `refreshToken`, `idToken`,
+/// `scope`, in that order. `need_id_token`: a code exchange with `openid`
+/// must return an ID token. Nothing is written unless every check passed.
 pub fn parse_response(
+    out: &mut String,
     status: u16,
     content_type: Option<&str>,
     body: &str,
-) -> Result<TokenResponse> {
+    now_ms: f64,
+    need_id_token: bool,
+) -> Result<()> {
     if status == 0 || (300..400).contains(&status) {
         // fetch runs with `redirect: "manual"`: a redirect would re-send the
         // code and verifier to another location (security-reference R37).
@@ -126,7 +108,7 @@ pub fn parse_response(
     if !matches!(v, Value::Object(_)) {
         return Err(bad("body", "token response is not an object").status(status));
     }
-    // Fields are read borrowed and copied only once every check passed.
+    // Fields are read borrowed and written only once every check passed.
     let access_token = match v.get("access_token") {
         Some(Value::String(s)) if !s.is_empty() => s,
         _ => {
@@ -136,11 +118,11 @@ pub fn parse_response(
             ))
         }
     };
-    let token_type = match v.get("token_type") {
-        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => "Bearer",
+    match v.get("token_type") {
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
         Some(Value::String(_)) => return Err(bad("token_type", "token_type must be Bearer")),
         _ => return Err(bad("token_type", "token_type must be a string")),
-    };
+    }
     let expires_in = match v.get("expires_in") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(
@@ -164,15 +146,21 @@ pub fn parse_response(
     let refresh_token = optional_string(&v, "refresh_token")?;
     let id_token = optional_string(&v, "id_token")?;
     let scope = optional_string(&v, "scope")?;
-    let secret = |s: &str| Secret(s.into());
-    Ok(TokenResponse {
-        access_token: secret(access_token),
-        token_type,
-        expires_in,
-        refresh_token: refresh_token.map(secret),
-        id_token: id_token.map(secret),
-        scope: scope.map(Into::into),
-    })
+    if need_id_token && id_token.is_none() {
+        return Err(bad("id_token", "no id_token for openid"));
+    }
+    out.push_str("{\"accessToken\":");
+    json::write_string(out, access_token);
+    out.push_str(",\"tokenType\":\"Bearer\"");
+    if let Some(secs) = expires_in {
+        out.push_str(",\"expiresAt\":");
+        json::write_u64(out, (now_ms.max(0.0) as u64).saturating_add(secs * 1000));
+    }
+    json::write_member(out, "refreshToken", refresh_token);
+    json::write_member(out, "idToken", id_token);
+    json::write_member(out, "scope", scope);
+    out.push('}');
+    Ok(())
 }
 
 fn optional_string<'v>(v: &'v Value<'_>, field: &'static str) -> Result<Option<&'v str>> {
@@ -211,12 +199,50 @@ mod tests {
 
     const JSON: Option<&str> = Some("application/json; charset=utf-8");
 
-    fn ok(body: &str) -> TokenResponse {
-        parse_response(200, JSON, body).unwrap()
+    /// The written `TokenSet` read back (with `now_ms` 0, `expiresAt` is
+    /// `expires_in` in ms).
+    #[derive(Debug)]
+    struct TokenSet {
+        access_token: String,
+        token_type: String,
+        expires_in: Option<u64>,
+        refresh_token: Option<String>,
+        id_token: Option<String>,
+        scope: Option<String>,
+        members: Vec<String>,
+    }
+
+    fn written(body: &str, need_id_token: bool) -> Result<TokenSet> {
+        let mut out = String::new();
+        parse_response(&mut out, 200, JSON, body, 0.0, need_id_token)?;
+        let v = json::parse(&out).unwrap();
+        let s = |k: &str| v.get(k).map(|x| x.as_str().unwrap().to_string());
+        let Value::Object(members) = &v else {
+            panic!("{out}")
+        };
+        Ok(TokenSet {
+            access_token: s("accessToken").unwrap(),
+            token_type: s("tokenType").unwrap(),
+            expires_in: v.get("expiresAt").map(|x| match x {
+                Value::Number(n) => n.parse::<u64>().unwrap() / 1000,
+                _ => panic!("{out}"),
+            }),
+            refresh_token: s("refreshToken"),
+            id_token: s("idToken"),
+            scope: s("scope"),
+            members: members.iter().map(|(k, _)| k.clone()).collect(),
+        })
+    }
+
+    fn ok(body: &str) -> TokenSet {
+        written(body, false).unwrap()
     }
 
     fn err(status: u16, ct: Option<&str>, body: &str) -> Error {
-        parse_response(status, ct, body).unwrap_err()
+        let mut out = String::new();
+        let e = parse_response(&mut out, status, ct, body, 0.0, false).unwrap_err();
+        assert_eq!(out, "", "nothing written on failure");
+        e
     }
 
     #[test]
@@ -244,12 +270,53 @@ mod tests {
         let t = ok(
             r#"{"access_token":"at","token_type":"Bearer","expires_in":3600,"refresh_token":"rt","id_token":"a.b.c","scope":"openid api","example_parameter":"x"}"#,
         );
-        assert_eq!(t.access_token.secret(), "at");
+        assert_eq!(t.access_token, "at");
         assert_eq!(t.token_type, "Bearer");
         assert_eq!(t.expires_in, Some(3600));
-        assert_eq!(t.refresh_token.unwrap().secret(), "rt");
-        assert_eq!(t.id_token.unwrap().secret(), "a.b.c");
+        assert_eq!(t.refresh_token.as_deref(), Some("rt"));
+        assert_eq!(t.id_token.as_deref(), Some("a.b.c"));
         assert_eq!(t.scope.as_deref(), Some("openid api"));
+        assert_eq!(
+            t.members,
+            [
+                "accessToken",
+                "tokenType",
+                "expiresAt",
+                "refreshToken",
+                "idToken",
+                "scope"
+            ]
+        );
+        let mut out = String::new();
+        parse_response(
+            &mut out,
+            200,
+            JSON,
+            r#"{"access_token":"a\"b","token_type":"bearer","expires_in":60}"#,
+            1000.0,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            r#"{"accessToken":"a\"b","tokenType":"Bearer","expiresAt":61000}"#
+        );
+    }
+
+    #[test]
+    fn openid_code_exchange_needs_an_id_token() {
+        let body = r#"{"access_token":"a","token_type":"Bearer"}"#;
+        let e = written(body, true).unwrap_err();
+        assert_eq!(
+            (e.code, e.field),
+            (Code::InvalidTokenResponse, Some("id_token"))
+        );
+        assert!(written(body, false).is_ok());
+        let body = r#"{"access_token":"a","token_type":"Bearer","id_token":"x.y.z"}"#;
+        assert_eq!(
+            written(body, true).unwrap().id_token.as_deref(),
+            Some("x.y.z")
+        );
     }
 
     #[test]
@@ -347,10 +414,9 @@ mod tests {
     #[test]
     fn tk13_tk14_expires_in() {
         let exp = |v: &str| {
-            parse_response(
-                200,
-                JSON,
+            written(
                 &format!(r#"{{"access_token":"a","token_type":"Bearer","expires_in":{v}}}"#),
+                false,
             )
             .map(|t| t.expires_in)
         };
@@ -419,11 +485,7 @@ mod tests {
     }
 
     #[test]
-    fn secrets_do_not_leak_through_debug_or_errors() {
-        let t =
-            ok(r#"{"access_token":"SECRET-AT","token_type":"Bearer","refresh_token":"SECRET-RT"}"#);
-        let shown = format!("{t:?}");
-        assert!(!shown.contains("SECRET"), "{shown}");
+    fn secrets_do_not_leak_through_errors() {
         let e = err(
             200,
             JSON,
