@@ -68,12 +68,9 @@ impl RawConfig {
                     continue;
                 }
                 "transactionTtlSeconds" => {
-                    let secs = crate::json::Value::Number(&v)
-                        .as_uint()
-                        .filter(|_| !v.is_empty())
-                        .ok_or_else(|| {
-                            Error::config("transactionTtlSeconds", "must be 1 to 86400")
-                        })?;
+                    let secs = crate::json::Value::Number(&v).as_uint().ok_or_else(|| {
+                        Error::config("transactionTtlSeconds", "must be 1 to 86400")
+                    })?;
                     raw.transaction_ttl_seconds = Some(secs);
                     continue;
                 }

@@ -30,10 +30,7 @@ impl<'a> Value<'a> {
     /// (exact below 2^53): the form of NumericDate claims and `createdAt`.
     pub fn as_uint(&self) -> Option<f64> {
         match self {
-            Value::Number(n) if n.len() <= 15 && n.bytes().all(|b| b.is_ascii_digit()) => Some(
-                n.bytes()
-                    .fold(0.0, |acc, d| acc * 10.0 + f64::from(d - b'0')),
-            ),
+            Value::Number(n) if n.len() <= 15 => digits(n).map(|v| v as f64),
             _ => None,
         }
     }
@@ -44,6 +41,24 @@ impl<'a> Value<'a> {
             _ => None,
         }
     }
+}
+
+/// `s` as a number when it is one or more ASCII digits and nothing else
+/// (saturating at `u64::MAX`): the one digit reader of the crate (claims,
+/// `expires_in`, the configured TTL, the HTTP status).
+pub fn digits(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for b in s.bytes() {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        value = value.saturating_mul(10).saturating_add(u64::from(d));
+    }
+    Some(value)
 }
 
 /// Why a body was refused; never includes the body itself.

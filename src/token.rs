@@ -125,23 +125,17 @@ pub fn parse_response(
     }
     let expires_in = match v.get("expires_in") {
         None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(
-            expires_in(n)
-                .ok_or_else(|| bad("expires_in", "expires_in must be a non-negative number"))?,
+        Some(x) => Some(
+            match x {
+                Value::Number(n) => expires_in(n),
+                // Some servers send the number as a string; a plain digit
+                // string is unambiguous, anything else is refused.
+                Value::String(s) if s.len() <= 20 => json::digits(s),
+                _ => None,
+            }
+            .ok_or_else(|| bad("expires_in", "expires_in must be a non-negative number"))?
+            .min(MAX_EXPIRES_IN),
         ),
-        // Some servers send the number as a string; a plain digit string is
-        // unambiguous, anything else is refused.
-        Some(Value::String(s))
-            if !s.is_empty() && s.len() <= 20 && s.bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            expires_in(s)
-        }
-        Some(_) => {
-            return Err(bad(
-                "expires_in",
-                "expires_in must be a non-negative number",
-            ))
-        }
     };
     let refresh_token = optional_string(&v, "refresh_token")?;
     let id_token = optional_string(&v, "id_token")?;
@@ -172,22 +166,13 @@ fn optional_string<'v>(v: &'v Value<'_>, field: &'static str) -> Result<Option<&
 }
 
 /// A JSON number (already grammar-checked) as whole seconds. The rule:
-/// `1*DIGIT` (RFC 6749 §5.1), a fraction is dropped, values beyond
-/// `MAX_EXPIRES_IN` are clamped; negatives and exponent notation are refused.
-/// Integer arithmetic only: no float parsing code in the module.
+/// `1*DIGIT` (RFC 6749 §5.1), a fraction is dropped (the caller clamps to
+/// `MAX_EXPIRES_IN`); negatives and exponent notation are refused. Integer
+/// arithmetic only: no float parsing code in the module.
 fn expires_in(num: &str) -> Option<u64> {
-    let int = match crate::find_byte(num, b'.') {
-        Some(i) => &num[..i],
-        None => num,
-    };
-    if int.is_empty() || !num.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for d in int.bytes() {
-        value = value.saturating_mul(10).saturating_add(u64::from(d - b'0'));
-    }
-    Some(value.min(MAX_EXPIRES_IN))
+    let (int, fraction) = crate::split_once_byte(num, b'.').unwrap_or((num, "0"));
+    json::digits(fraction)?;
+    json::digits(int)
 }
 
 #[cfg(test)]
