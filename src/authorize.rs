@@ -43,7 +43,7 @@ pub fn url(cfg: &Config, tx: &Transaction, extra: &[(String, String)]) -> String
     let mut out = cfg.authorization_endpoint.clone();
     match crate::find_byte(&out, b'?') {
         None => out.push('?'),
-        Some(i) if i + 1 < out.len() && !out.ends_with('&') => out.push('&'),
+        Some(i) if i + 1 < out.len() && out.as_bytes().last() != Some(&b'&') => out.push('&'),
         Some(_) => {}
     }
     append_pair(&mut out, "response_type", "code");

@@ -16,7 +16,7 @@ fn bad(field: &'static str, message: &'static str) -> Error {
 /// `{origin}/.well-known/oauth-authorization-server{path}` (RFC 8414 §3.1).
 pub fn urls(issuer: &str) -> Result<(String, String)> {
     crate::config::check_issuer(issuer).map_err(|e| bad("issuer", e.message))?;
-    let trimmed = issuer.strip_suffix('/').unwrap_or(issuer);
+    let trimmed = issuer.strip_suffix("/").unwrap_or(issuer);
     let mut oidc = String::from(trimmed);
     oidc.push_str("/.well-known/openid-configuration");
     // scheme://authority ends at the first '/' after "//".

@@ -5,7 +5,7 @@
 
 /// Appends `name=value` to `out`, `&`-separated, both encoded.
 pub fn append_pair(out: &mut String, name: &str, value: &str) {
-    if !out.is_empty() && !out.ends_with('&') && !out.ends_with('?') {
+    if !matches!(out.as_bytes().last(), None | Some(b'&' | b'?')) {
         out.push('&');
     }
     encode_into(out, name);

@@ -57,10 +57,10 @@ impl<'a> Url<'a> {
                 url.has_userinfo = true;
                 authority = &authority[at + 1..];
             }
-            let (host, port) = if authority.starts_with('[') {
+            let (host, port) = if authority.as_bytes().first() == Some(&b'[') {
                 let close = crate::find_byte(authority, b']')?;
                 let tail = &authority[close + 1..];
-                let port = match tail.strip_prefix(':') {
+                let port = match tail.strip_prefix(":") {
                     Some(p) => Some(p),
                     None if tail.is_empty() => None,
                     None => return None,
@@ -80,7 +80,7 @@ impl<'a> Url<'a> {
             if host.is_empty() && url.scheme != "file" {
                 return None;
             }
-            if !host.starts_with('[')
+            if host.as_bytes().first() != Some(&b'[')
                 && !host
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'%'))
