@@ -273,9 +273,12 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
+    /// Built as bytes and checked as UTF-8 once at the end: escapes are
+    /// encoded by hand, and an escaped lone surrogate (which would encode as
+    /// `ED A0..BF ..`) fails that check like any other invalid text.
     fn string(&mut self) -> Result<String, JsonError> {
         self.eat("\"")?;
-        let mut out = String::new();
+        let mut out = Vec::new();
         loop {
             let start = self.i;
             while let Some(b) = self.peek() {
@@ -284,25 +287,23 @@ impl<'a> Parser<'a> {
                 }
                 self.i += 1;
             }
-            out.push_str(&self.s[start..self.i]);
+            out.extend_from_slice(&self.s.as_bytes()[start..self.i]);
             match self.peek().ok_or(JsonError::Syntax)? {
                 b'"' => {
                     self.i += 1;
-                    return Ok(out);
+                    return String::from_utf8(out).map_err(|_| JsonError::Syntax);
                 }
                 b'\\' => {
                     self.i += 1;
                     let esc = self.peek().ok_or(JsonError::Syntax)?;
                     self.i += 1;
-                    let c = match esc {
-                        b'"' => '"',
-                        b'\\' => '\\',
-                        b'/' => '/',
-                        b'b' => '\u{8}',
-                        b'f' => '\u{c}',
-                        b'n' => '\n',
-                        b'r' => '\r',
-                        b't' => '\t',
+                    let last = match esc {
+                        b'"' | b'\\' | b'/' => esc,
+                        b'b' => 8,
+                        b'f' => 12,
+                        b'n' => b'\n',
+                        b'r' => b'\r',
+                        b't' => b'\t',
                         b'u' => {
                             let hi = self.hex4()?;
                             let cp = if (0xD800..0xDC00).contains(&hi) {
@@ -315,11 +316,27 @@ impl<'a> Parser<'a> {
                             } else {
                                 hi
                             };
-                            char::from_u32(cp).ok_or(JsonError::Syntax)?
+                            if cp < 0x80 {
+                                cp as u8
+                            } else {
+                                // Lead byte, then continuation bytes high to low.
+                                let n = if cp < 0x800 {
+                                    1
+                                } else if cp < 0x10000 {
+                                    2
+                                } else {
+                                    3
+                                };
+                                out.push(!(0x7f >> n) | (cp >> (6 * n)) as u8);
+                                for k in (1..n).rev() {
+                                    out.push(0x80 | (cp >> (6 * k)) as u8 & 0x3f);
+                                }
+                                0x80 | cp as u8 & 0x3f
+                            }
                         }
                         _ => return Err(JsonError::Syntax),
                     };
-                    out.push(c);
+                    out.push(last);
                 }
                 _ => return Err(JsonError::Syntax),
             }
@@ -365,6 +382,51 @@ mod tests {
             let mut o = String::new();
             write_u64(&mut o, n);
             assert_eq!(o, n.to_string());
+        }
+    }
+
+    #[test]
+    fn decodes_escapes_of_every_utf8_length() {
+        for c in [
+            '\0',
+            'A',
+            '\u{7f}',
+            '\u{80}',
+            '\u{7ff}',
+            '\u{800}',
+            '\u{d7ff}',
+            '\u{e000}',
+            '\u{ffff}',
+            '\u{10000}',
+            '\u{10ffff}',
+        ] {
+            let mut units = [0u16; 2];
+            let escaped: String = c
+                .encode_utf16(&mut units)
+                .iter()
+                .map(|u| format!("\\u{u:04x}"))
+                .collect();
+            assert_eq!(
+                parse(&format!("\"{escaped}\"")),
+                Ok(Value::String(c.to_string())),
+                "{escaped}"
+            );
+        }
+        for (e, c) in [
+            ("\\\"", "\""),
+            ("\\\\", "\\"),
+            ("\\/", "/"),
+            ("\\b", "\u{8}"),
+            ("\\f", "\u{c}"),
+            ("\\n", "\n"),
+            ("\\r", "\r"),
+            ("\\t", "\t"),
+        ] {
+            assert_eq!(
+                parse(&format!("\"{e}\"")),
+                Ok(Value::String(c.into())),
+                "{e}"
+            );
         }
     }
 
