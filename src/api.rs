@@ -216,7 +216,8 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
         op::ID_TOKEN_CLAIMS => {
             let (nonce, previous) = crate::split_once_byte(b, b'\n').unwrap_or((b, ""));
             let j = jwt::parse(a)?;
-            out.push_str(&jwt::check_claims(
+            jwt::check_claims(
+                out,
                 j.payload,
                 &jwt::Expected {
                     issuer: cfg.issuer.as_deref().unwrap_or(""),
@@ -225,7 +226,7 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
                     now_ms: n,
                     previous: opt(previous),
                 },
-            )?);
+            )?;
         }
         // Whether stored record `b` is expired or unreadable (for sweeping).
         op::IS_STALE => out.push_str(flag(

@@ -108,8 +108,9 @@ pub struct Expected<'a> {
     pub previous: Option<&'a str>,
 }
 
-/// Validates a signature-checked payload; returns the claims as JSON text.
-pub fn check_claims(payload_b64: &str, want: &Expected<'_>) -> Result<String> {
+/// Validates a signature-checked payload; appends the claims' JSON text to
+/// `out` once every check passed.
+pub fn check_claims(out: &mut String, payload_b64: &str, want: &Expected<'_>) -> Result<()> {
     let text = b64_text(payload_b64).ok_or_else(|| bad("payload", "ID token payload malformed"))?;
     let c = object(&text).ok_or_else(|| bad("payload", "ID token payload malformed"))?;
     let string = |name: &'static str| c.get(name).and_then(Value::as_str);
@@ -168,7 +169,8 @@ pub fn check_claims(payload_b64: &str, want: &Expected<'_>) -> Result<String> {
             return Err(bad("nonce", "refreshed ID token nonce changed"));
         }
     }
-    Ok(text)
+    out.push_str(&text);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -177,6 +179,13 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    /// `check_claims` with the appended text as its result.
+    fn claims_of(payload_b64: &str, want: &Expected<'_>) -> Result<String> {
+        let mut out = String::new();
+        check_claims(&mut out, payload_b64, want)?;
+        Ok(out)
+    }
 
     const NOW_S: f64 = 1_800_000_000.0;
 
@@ -212,7 +221,7 @@ mod tests {
     }
 
     fn check(payload: &str) -> Result<String> {
-        check_claims(&b64(payload), &want(Some("n1")))
+        claims_of(&b64(payload), &want(Some("n1")))
     }
 
     fn field(r: Result<String>) -> &'static str {
@@ -228,7 +237,7 @@ mod tests {
         assert_eq!(j.alg, Alg::Rs256);
         assert_eq!(j.kid.as_deref(), Some("k1"));
         assert!(t.starts_with(j.signing_input) && t.len() > j.signing_input.len());
-        let c = check_claims(j.payload, &want(Some("n1"))).unwrap();
+        let c = claims_of(j.payload, &want(Some("n1"))).unwrap();
         assert!(c.contains("\"sub\":\"u1\""));
     }
 
@@ -347,7 +356,7 @@ mod tests {
             field(check(&claims("").replace(r#","nonce":"n1""#, ""))),
             "nonce"
         );
-        assert_eq!(field(check_claims(&b64(&claims("")), &want(None))), "nonce");
+        assert_eq!(field(claims_of(&b64(&claims("")), &want(None))), "nonce");
         assert_eq!(
             field(check(&claims("").replace(r#""sub":"u1","#, ""))),
             "sub"
@@ -356,7 +365,7 @@ mod tests {
             field(check(&claims("").replace(r#""sub":"u1""#, r#""sub":"""#))),
             "sub"
         );
-        assert_eq!(field(check_claims("!!", &want(Some("n1")))), "payload");
+        assert_eq!(field(claims_of("!!", &want(Some("n1")))), "payload");
         assert_eq!(field(check("[]")), "payload");
         assert_eq!(
             field(check(&format!(
@@ -373,11 +382,11 @@ mod tests {
         let mut w = want(None);
         w.previous = Some(&first);
         let refreshed = claims("").replace(r#","nonce":"n1""#, "");
-        assert!(check_claims(&b64(&refreshed), &w).is_ok());
-        assert!(check_claims(&b64(&first), &w).is_ok());
+        assert!(claims_of(&b64(&refreshed), &w).is_ok());
+        assert!(claims_of(&b64(&first), &w).is_ok());
         let other = refreshed.replace(r#""sub":"u1""#, r#""sub":"u2""#);
-        assert_eq!(field(check_claims(&b64(&other), &w)), "sub");
+        assert_eq!(field(claims_of(&b64(&other), &w)), "sub");
         let other_nonce = claims("").replace("\"n1\"", "\"zz\"");
-        assert_eq!(field(check_claims(&b64(&other_nonce), &w)), "nonce");
+        assert_eq!(field(claims_of(&b64(&other_nonce), &w)), "nonce");
     }
 }

@@ -207,7 +207,11 @@ mod robustness {
                 now_ms: 1.0e12,
                 previous: Some(&s),
             };
-            let _ = crate::jwt::check_claims(&crate::b64::encode(s.as_bytes()), &want);
+            let _ = crate::jwt::check_claims(
+                &mut String::new(),
+                &crate::b64::encode(s.as_bytes()),
+                &want,
+            );
         }
     }
 }
