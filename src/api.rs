@@ -157,9 +157,12 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
                 .ok_or_else(|| Error::config("extraAuthParams", "malformed"))?;
             crate::config::check_extra_params(&extra)?;
             let tx = Transaction::generate(&cfg)?;
-            let url = authorize::url(&cfg, &tx, &extra);
-            let key = store::key(&tx.state);
-            let record = store::serialize(
+            out.push_str(&authorize::url(&cfg, &tx, &extra));
+            out.push('\n');
+            store::push_key(out, &tx.state);
+            out.push('\n');
+            store::serialize(
+                out,
                 tx.verifier.secret(),
                 &cfg.redirect_uri,
                 cfg.issuer.as_deref(),
@@ -167,7 +170,6 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
                 opt(b),
                 n,
             );
-            join(out, &[&url, &key, &record]);
         }
         // Whether `a` is this client's redirect URI carrying `code` or `error`.
         op::IS_CALLBACK => out.push_str(flag(
@@ -179,16 +181,15 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
         op::CALLBACK_KEY => {
             let raw = RawCallback::parse(a, &cfg.redirect_base)?;
             raw.check_before_state(cfg.issuer.as_deref(), cfg.require_iss)?;
-            out.push_str(&store::key(raw.state()?));
+            store::push_key(out, raw.state()?);
         }
         // After CALLBACK_KEY failed: the key of the transaction to delete, when
         // callback `a` names exactly one `state`; else empty.
         op::DISCARD_KEY => {
-            if let Some(key) = RawCallback::parse(a, &cfg.redirect_base)
-                .ok()
-                .and_then(|raw| raw.state_to_discard().map(store::key))
-            {
-                out.push_str(&key);
+            if let Ok(raw) = RawCallback::parse(a, &cfg.redirect_base) {
+                if let Some(state) = raw.state_to_discard() {
+                    store::push_key(out, state);
+                }
             }
         }
         op::TOKEN_REQUEST => token_request(out, &cfg, a, opt(b), n)?,
@@ -358,7 +359,7 @@ mod tests {
         };
         let state = param(url, "state");
         assert_eq!(param(url, "prompt"), "login");
-        assert_eq!(key, store::key(state));
+        assert_eq!(key, format!("{}{state}", store::PREFIX));
         let href =
             format!("https://app.example/cb?code=c0de&state={state}&iss=https%3A%2F%2Fop.example");
         assert_eq!(ok(run(op::IS_CALLBACK, CFG, &href, "", 0.0)), "1");

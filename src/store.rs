@@ -11,10 +11,10 @@ const VERSION: &str = "1";
 /// A record dated this far in the future was not written by this clock.
 const MAX_CLOCK_SKEW_MS: f64 = 5.0 * 60.0 * 1000.0;
 
-pub fn key(state: &str) -> String {
-    let mut k = String::from(PREFIX);
-    k.push_str(state);
-    k
+/// Appends the storage key of the transaction `state` names.
+pub fn push_key(out: &mut String, state: &str) {
+    out.push_str(PREFIX);
+    out.push_str(state);
 }
 
 /// A stored transaction, as read back.
@@ -35,40 +35,43 @@ impl core::fmt::Debug for Record {
     }
 }
 
-/// A record's text from borrowed parts (what `Record::serialize` writes), so
-/// a new login need not gather them into a `Record` first.
+/// Appends a record's text from borrowed parts (what `Record::serialize`
+/// writes), so a new login need not gather them into a `Record` first.
 pub fn serialize(
+    o: &mut String,
     verifier: &str,
     redirect_uri: &str,
     issuer: Option<&str>,
     nonce: Option<&str>,
     app_state: Option<&str>,
     created_at: f64,
-) -> String {
-    let mut o = String::from("{\"v\":");
+) {
+    o.push_str("{\"v\":");
     o.push_str(VERSION);
-    let mut field = |name: &str, v: Option<&str>| json::write_member(&mut o, name, v);
+    let mut field = |name: &str, v: Option<&str>| json::write_member(o, name, v);
     field("verifier", Some(verifier));
     field("redirectUri", Some(redirect_uri));
     field("issuer", issuer);
     field("nonce", nonce);
     field("appState", app_state);
     o.push_str(",\"createdAt\":");
-    json::write_u64(&mut o, created_at.max(0.0) as u64);
+    json::write_u64(o, created_at.max(0.0) as u64);
     o.push('}');
-    o
 }
 
 impl Record {
     pub fn serialize(&self) -> String {
+        let mut o = String::new();
         serialize(
+            &mut o,
             self.verifier.secret(),
             &self.redirect_uri,
             self.issuer.as_deref(),
             self.nonce.as_deref(),
             self.app_state.as_deref(),
             self.created_at,
-        )
+        );
+        o
     }
 
     /// `None` for anything that is not a record this version wrote
