@@ -157,7 +157,7 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
                 .ok_or_else(|| Error::config("extraAuthParams", "malformed"))?;
             crate::config::check_extra_params(&extra)?;
             let tx = Transaction::generate(&cfg)?;
-            out.push_str(&authorize::url(&cfg, &tx, &extra));
+            authorize::url(out, &cfg, &tx, &extra);
             out.push('\n');
             store::push_key(out, &tx.state);
             out.push('\n');

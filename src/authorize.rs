@@ -37,40 +37,39 @@ pub fn wants_openid(scope: Option<&str>) -> bool {
     scope.is_some_and(|s| crate::split_byte(s, b' ').any(|w| w == "openid"))
 }
 
-/// The `/authorize` URL. The endpoint's own query is kept; every parameter
-/// appears once; the verifier itself never goes in.
-pub fn url(cfg: &Config, tx: &Transaction, extra: &[(String, String)]) -> String {
-    let mut out = cfg.authorization_endpoint.clone();
-    match crate::find_byte(&out, b'?') {
-        None => out.push('?'),
-        Some(i) if i + 1 < out.len() && out.as_bytes().last() != Some(&b'&') => out.push('&'),
-        Some(_) => {}
+/// Appends the `/authorize` URL. The endpoint's own query is kept (`append_pair`
+/// adds the `&` it may lack); every parameter appears once; the verifier
+/// itself never goes in.
+pub fn url(out: &mut String, cfg: &Config, tx: &Transaction, extra: &[(String, String)]) {
+    let start = out.len();
+    out.push_str(&cfg.authorization_endpoint);
+    if crate::find_byte(&out[start..], b'?').is_none() {
+        out.push('?');
     }
-    append_pair(&mut out, "response_type", "code");
-    append_pair(&mut out, "client_id", &cfg.client_id);
-    append_pair(&mut out, "redirect_uri", &cfg.redirect_uri);
+    append_pair(out, "response_type", "code");
+    append_pair(out, "client_id", &cfg.client_id);
+    append_pair(out, "redirect_uri", &cfg.redirect_uri);
     if let Some(scope) = &cfg.scope {
-        append_pair(&mut out, "scope", scope);
+        append_pair(out, "scope", scope);
     }
-    append_pair(&mut out, "state", &tx.state);
-    append_pair(&mut out, "code_challenge", &tx.verifier.challenge());
-    append_pair(&mut out, "code_challenge_method", "S256");
+    append_pair(out, "state", &tx.state);
+    append_pair(out, "code_challenge", &tx.verifier.challenge());
+    append_pair(out, "code_challenge_method", "S256");
     if let Some(nonce) = &tx.nonce {
-        append_pair(&mut out, "nonce", nonce);
+        append_pair(out, "nonce", nonce);
     }
     if let Some(aud) = &cfg.audience {
-        append_pair(&mut out, "audience", aud);
+        append_pair(out, "audience", aud);
     }
     // A per-call value replaces the configured one of the same name.
     for (k, v) in &cfg.extra_auth_params {
         if !extra.iter().any(|(e, _)| e == k) {
-            append_pair(&mut out, k, v);
+            append_pair(out, k, v);
         }
     }
     for (k, v) in extra {
-        append_pair(&mut out, k, v);
+        append_pair(out, k, v);
     }
-    out
 }
 
 #[cfg(test)]
@@ -98,6 +97,12 @@ mod tests {
         .unwrap()
     }
 
+    fn authorize_url(c: &Config, tx: &Transaction, extra: &[(String, String)]) -> String {
+        let mut out = String::new();
+        url(&mut out, c, tx, extra);
+        out
+    }
+
     fn params(url: &str) -> Vec<(String, String)> {
         form::parse(&url[url.find('?').unwrap() + 1..]).unwrap()
     }
@@ -112,7 +117,7 @@ mod tests {
     fn st03_carries_every_parameter_once_and_never_the_verifier() {
         let c = cfg(Some("openid profile"), "https://as.example/authorize");
         let tx = Transaction::generate(&c).unwrap();
-        let u = url(&c, &tx, &[]);
+        let u = authorize_url(&c, &tx, &[]);
         assert!(u.starts_with("https://as.example/authorize?response_type=code&"));
         let p = params(&u);
         assert_eq!(one(&p, "response_type"), "code");
@@ -146,7 +151,9 @@ mod tests {
         assert!(Transaction::generate(&c).unwrap().nonce.is_none());
         let c = cfg(None, "https://as.example/authorize");
         let tx = Transaction::generate(&c).unwrap();
-        assert!(params(&url(&c, &tx, &[])).iter().all(|(k, _)| k != "scope"));
+        assert!(params(&authorize_url(&c, &tx, &[]))
+            .iter()
+            .all(|(k, _)| k != "scope"));
     }
 
     #[test]
@@ -156,7 +163,7 @@ mod tests {
             "https://as.example/authorize",
         );
         let tx = Transaction::generate(&c).unwrap();
-        let u = url(&c, &tx, &[]);
+        let u = authorize_url(&c, &tx, &[]);
         let p = params(&u);
         assert_eq!(one(&p, "redirect_uri"), "https://app.example/cb?x=1");
         assert_eq!(one(&p, "scope"), "openid&redirect_uri=https://evil.example");
@@ -167,19 +174,50 @@ mod tests {
     fn cf04_endpoint_query_kept_once() {
         let c = cfg(None, "https://as.example/auth?tenant=a");
         let tx = Transaction::generate(&c).unwrap();
-        let u = url(&c, &tx, &[]);
+        let u = authorize_url(&c, &tx, &[]);
         assert!(u.starts_with("https://as.example/auth?tenant=a&response_type=code&"));
         assert_eq!(one(&params(&u), "tenant"), "a");
         let c = cfg(None, "https://as.example/auth?");
-        let u = url(&c, &tx, &[]);
+        let u = authorize_url(&c, &tx, &[]);
         assert!(u.starts_with("https://as.example/auth?response_type=code&"));
+    }
+
+    #[test]
+    fn the_endpoint_query_is_kept_and_joined_once() {
+        for (endpoint, start) in [
+            (
+                "https://as.example/authorize",
+                "https://as.example/authorize?response_type=",
+            ),
+            (
+                "https://as.example/authorize?",
+                "https://as.example/authorize?response_type=",
+            ),
+            (
+                "https://as.example/a?t=1",
+                "https://as.example/a?t=1&response_type=",
+            ),
+            (
+                "https://as.example/a?t=1&",
+                "https://as.example/a?t=1&response_type=",
+            ),
+        ] {
+            let c = cfg(None, endpoint);
+            let tx = Transaction::generate(&c).unwrap();
+            assert!(authorize_url(&c, &tx, &[]).starts_with(start), "{endpoint}");
+            // Only the URL's own text decides: what the result held before
+            // (another line with a `?`) does not.
+            let mut out = String::from("+x?y\n");
+            url(&mut out, &c, &tx, &[]);
+            assert!(out["+x?y\n".len()..].starts_with(start), "{endpoint}");
+        }
     }
 
     #[test]
     fn per_call_params_replace_configured_ones() {
         let c = cfg(None, "https://as.example/authorize");
         let tx = Transaction::generate(&c).unwrap();
-        let u = url(
+        let u = authorize_url(
             &c,
             &tx,
             &[
