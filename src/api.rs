@@ -195,10 +195,9 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
         op::TOKEN_REQUEST => token_request(out, &cfg, a, opt(b), n)?,
         // `tokenEndpoint \n formBody` of a refresh with refresh token `a`.
         op::REFRESH_REQUEST => {
-            join(
-                out,
-                &[&cfg.token_endpoint, &token::refresh_body(a, &cfg.client_id)],
-            );
+            out.push_str(&cfg.token_endpoint);
+            out.push('\n');
+            token::refresh_body(out, a, &cfg.client_id);
         }
         // The token endpoint's answer — `a` is `status \n contentType`, `b` the
         // body — checked, as the `TokenSet`'s JSON text. With `openid`, a code
@@ -270,12 +269,19 @@ fn token_request(
         ));
     }
     let code = raw.into_code()?;
-    let body = token::request_body(code, record.verifier, &cfg.redirect_uri, &cfg.client_id);
+    out.push_str(&cfg.token_endpoint);
+    out.push('\n');
+    token::request_body(
+        out,
+        code,
+        record.verifier,
+        &cfg.redirect_uri,
+        &cfg.client_id,
+    );
+    out.push('\n');
     join(
         out,
         &[
-            &cfg.token_endpoint,
-            &body,
             record.app_state.as_deref().unwrap_or(""),
             record.nonce.as_deref().unwrap_or(""),
         ],
@@ -414,6 +420,14 @@ mod tests {
         );
         let r = run(op::TOKEN_SET, CFG, "302\napplication/json", body, 1000.0);
         assert!(r.starts_with("!invalid_token_response\n"), "{r:?}");
+    }
+
+    #[test]
+    fn refresh_request_is_endpoint_then_form_body() {
+        assert_eq!(
+            ok(run(op::REFRESH_REQUEST, CFG, "r t&", "", 0.0)),
+            "https://op.example/token\ngrant_type=refresh_token&refresh_token=r+t%26&client_id=spa"
+        );
     }
 
     #[test]

@@ -13,30 +13,27 @@ use crate::pkce::CodeVerifier;
 /// clamped so `now + expires_in` stays an exact JS number.
 pub const MAX_EXPIRES_IN: u64 = 10_000_000_000;
 
-/// The form body of the code exchange. Takes the code and the verifier by
-/// value: each is spent by exactly one request.
+/// Appends the form body of the code exchange. Takes the code and the
+/// verifier by value: each is spent by exactly one request.
 pub fn request_body(
+    out: &mut String,
     code: AuthorizationCode,
     verifier: CodeVerifier,
     redirect_uri: &str,
     client_id: &str,
-) -> String {
-    let mut body = String::new();
-    append_pair(&mut body, "grant_type", "authorization_code");
-    append_pair(&mut body, "code", code.secret());
-    append_pair(&mut body, "redirect_uri", redirect_uri);
-    append_pair(&mut body, "client_id", client_id);
-    append_pair(&mut body, "code_verifier", verifier.secret());
-    body
+) {
+    out.push_str("grant_type=authorization_code");
+    append_pair(out, "code", code.secret());
+    append_pair(out, "redirect_uri", redirect_uri);
+    append_pair(out, "client_id", client_id);
+    append_pair(out, "code_verifier", verifier.secret());
 }
 
-/// The form body of a refresh (RFC 6749 §6) for a public client.
-pub fn refresh_body(refresh_token: &str, client_id: &str) -> String {
-    let mut body = String::new();
-    append_pair(&mut body, "grant_type", "refresh_token");
-    append_pair(&mut body, "refresh_token", refresh_token);
-    append_pair(&mut body, "client_id", client_id);
-    body
+/// Appends the form body of a refresh (RFC 6749 §6) for a public client.
+pub fn refresh_body(out: &mut String, refresh_token: &str, client_id: &str) {
+    out.push_str("grant_type=refresh_token");
+    append_pair(out, "refresh_token", refresh_token);
+    append_pair(out, "client_id", client_id);
 }
 
 fn bad(field: &'static str, message: &'static str) -> Error {
@@ -238,7 +235,9 @@ mod tests {
         )
         .unwrap();
         let v = CodeVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into()).unwrap();
-        let body = request_body(
+        let mut body = String::from("+endpoint\n");
+        request_body(
+            &mut body,
             cb.into_code().unwrap(),
             v,
             "https://a.example/cb",
@@ -246,7 +245,7 @@ mod tests {
         );
         assert_eq!(
             body,
-            "grant_type=authorization_code&code=c+1%26&redirect_uri=https%3A%2F%2Fa.example%2Fcb&client_id=my+client&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+            "+endpoint\ngrant_type=authorization_code&code=c+1%26&redirect_uri=https%3A%2F%2Fa.example%2Fcb&client_id=my+client&code_verifier=dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
         );
     }
 
