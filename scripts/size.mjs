@@ -63,6 +63,14 @@ for (let [rel, kind] of files) {
 // One gzip stream per file is what a server sends; the sum is the honest figure.
 console.log("wasm + glue".padEnd(34), kb(core.raw), kb(core.gz), kb(core.br));
 console.log("total (per-file sum)".padEnd(34), kb(total.raw), kb(total.gz), kb(total.br));
+// "pkce-wasm/inline" ships one file, the module in it as base64: bundled and
+// minified as a consumer's bundler would. Reported, not budgeted.
+if (existsSync(join(root, "pkg/pkce_wasm_inline.js"))) {
+  const b = execFileSync(esbuild, [join(root, "js/inline.js"), "--bundle", "--minify", "--format=esm", "--log-level=error"], {
+    maxBuffer: 1 << 24,
+  });
+  console.log("inline entry (one file, bundled)".padEnd(34), kb(b.length), kb(gzip(b)), kb(brotli(b)));
+}
 console.log(`budget: ${(BUDGET_GZIP / 1024).toFixed(1)} KB gzip`);
 
 if (process.argv.includes("--twiggy")) {

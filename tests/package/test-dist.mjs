@@ -33,6 +33,9 @@ const REQUIRED = [
   "js/index.d.ts",
   "pkg/pkce_wasm.js",
   "pkg/pkce_wasm_bg.wasm",
+  "js/inline.js",
+  "js/inline.d.ts",
+  "pkg/pkce_wasm_inline.js",
 ];
 const FORBIDDEN = /^(src|dev|tests|www|examples|target|scripts|docs|node_modules|\.cargo|\.ci|artifacts)\/|^Cargo\.(toml|lock)$|^webdriver\.json$|\.rs$/;
 
@@ -221,4 +224,48 @@ test("an esbuild bundle importing \"pkce-wasm\" by name logs in", async (t) => {
   assert.equal(r.calls.length, 1);
   assert.deepEqual(r.replay, { name: "PkceError", code: "no_transaction", isPkceError: true, isError: true });
   assert.deepEqual(r.configError, { name: "PkceError", code: "invalid_config", isPkceError: true });
+});
+
+// "pkce-wasm/inline": the module travels inside the JS. The bundle is served
+// alone — no .wasm anywhere in the folder — and the page logs in without
+// requesting one.
+test("an esbuild bundle of \"pkce-wasm/inline\" logs in from one file, with no .wasm request", async (t) => {
+  const html = await readFile(join(HERE, "index.html"), "utf8");
+  const script = html
+    .slice(html.indexOf('<script type="module">') + '<script type="module">'.length, html.lastIndexOf("</script>"))
+    .replace('"./node_modules/pkce-wasm/js/index.js"', '"pkce-wasm/inline"');
+  assert.ok(script.includes('from "pkce-wasm/inline"'), "the page script imports the inline entry by name");
+  const dist = join(project, "dist-inline");
+  await run("mkdir", ["-p", dist]);
+  await writeFile(join(project, "entry-inline.js"), script);
+  await run(
+    join(REPO, "node_modules/.bin/esbuild"),
+    ["entry-inline.js", "--bundle", "--format=esm", "--minify", "--log-level=error", `--outfile=${join(dist, "bundle.js")}`],
+    { cwd: project },
+  );
+  await writeFile(join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./bundle.js"></script>');
+
+  const server = await startServer({ root: dist, prefixes: [""] });
+  t.after(() => server.close());
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  t.after(() => browser.close());
+  const page = await browser.newPage();
+  const errors = [];
+  const requested = [];
+  page.on("request", (r) => requested.push(new URL(r.url()).pathname));
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(`${server.origin}/index.html`);
+  await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 20_000 });
+  const r = await page.evaluate(() => window.__result);
+  assert.equal(r.ok, true, `the inline page failed: ${r.error}\n${errors.join("\n")}`);
+  assert.equal(r.tokens.accessToken, "dist-at");
+  assert.deepEqual(r.tokens.appState, { from: "dist" });
+  assert.equal(r.calls.length, 1);
+  const form = new URLSearchParams(r.calls[0].body);
+  const challenge = createHash("sha256").update(form.get("code_verifier")).digest("base64url");
+  assert.equal(challenge, new URL(r.url).searchParams.get("code_challenge"), "S256(code_verifier) vs code_challenge");
+  assert.deepEqual(r.replay, { name: "PkceError", code: "no_transaction", isPkceError: true, isError: true });
+  assert.deepEqual(r.configError, { name: "PkceError", code: "invalid_config", isPkceError: true });
+  assert.deepEqual(requested.filter((p) => p.endsWith(".wasm")), [], "no .wasm requested");
+  assert.deepEqual(requested, ["/index.html", "/bundle.js"], "one page, one script");
 });
