@@ -1,6 +1,8 @@
 // What every page (and the server) agrees on for one library: where its
 // provider lives on this origin, the issuer it expects, its redirect URI.
-export const LIBS = ["pkce-wasm", "auth0-spa-js", "oidc-client-ts", "keycloak-js", "oauth4webapi", "appauth"];
+// pkce-wasm twice: the default two files (JS + .wasm) and "pkce-wasm/inline"
+// (one file, the module inside as base64). The rest are the anchors.
+export const LIBS = ["pkce-wasm", "pkce-wasm-inline", "auth0-spa-js", "oidc-client-ts", "keycloak-js", "oauth4webapi", "appauth"];
 
 /** The ID token issuer each library derives from the base URL it is given. */
 export const issuerOf = (lib, base) =>
