@@ -110,7 +110,9 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
             // A `verifier \n challenge` pair on its own: the synchronous path
             // the benchmark compares with WebCrypto. The client uses BEGIN.
             let v = crate::pkce::CodeVerifier::generate()?;
-            join(out, &[v.secret(), &v.challenge()]);
+            out.push_str(v.secret());
+            out.push('\n');
+            v.push_challenge(out);
             return Ok(());
         }
         // The parts of an ID token WebCrypto needs:

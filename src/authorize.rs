@@ -53,7 +53,9 @@ pub fn url(out: &mut String, cfg: &Config, tx: &Transaction, extra: &[(String, S
         append_pair(out, "scope", scope);
     }
     append_pair(out, "state", &tx.state);
-    append_pair(out, "code_challenge", &tx.verifier.challenge());
+    // base64url needs no escaping: appended as is after the empty value.
+    append_pair(out, "code_challenge", "");
+    tx.verifier.push_challenge(out);
     append_pair(out, "code_challenge_method", "S256");
     if let Some(nonce) = &tx.nonce {
         append_pair(out, "nonce", nonce);
