@@ -132,8 +132,7 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
         }
         // `openidConfigurationUrl \n oauthAuthorizationServerUrl` for issuer `a`.
         op::METADATA_URLS => {
-            let (x, y) = discovery::urls(a)?;
-            join(out, &[&x, &y]);
+            discovery::urls(out, a)?;
             return Ok(());
         }
         // Issuer `a`'s metadata text `b`, checked: `authorization \n token \n
