@@ -59,7 +59,6 @@ pub fn run(op: u32, config: &str, a: &str, b: &str, n: f64) -> String {
 /// status`, which js/index.js turns into a `PkceError`. The server-supplied
 /// fields have had their control characters replaced, so they hold no newline.
 fn failure(e: Error) -> String {
-    let e = e.into_details();
     let mut s = String::from("!");
     s.push_str(e.code.as_str());
     for part in [
