@@ -59,7 +59,6 @@ pub fn run(op: u32, config: &str, a: &str, b: &str, n: f64) -> String {
 /// status`, which js/index.js turns into a `PkceError`. The server-supplied
 /// fields have had their control characters replaced, so they hold no newline.
 fn failure(e: Error) -> String {
-    let e = e.into_details();
     let mut s = String::from("!");
     s.push_str(e.code.as_str());
     for part in [
@@ -110,7 +109,9 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
             // A `verifier \n challenge` pair on its own: the synchronous path
             // the benchmark compares with WebCrypto. The client uses BEGIN.
             let v = crate::pkce::CodeVerifier::generate()?;
-            join(out, &[v.secret(), &v.challenge()]);
+            out.push_str(v.secret());
+            out.push('\n');
+            v.push_challenge(out);
             return Ok(());
         }
         // The parts of an ID token WebCrypto needs:
@@ -130,8 +131,7 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
         }
         // `openidConfigurationUrl \n oauthAuthorizationServerUrl` for issuer `a`.
         op::METADATA_URLS => {
-            let (x, y) = discovery::urls(a)?;
-            join(out, &[&x, &y]);
+            discovery::urls(out, a)?;
             return Ok(());
         }
         // Issuer `a`'s metadata text `b`, checked: `authorization \n token \n
@@ -164,8 +164,8 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
             store::serialize(
                 out,
                 tx.verifier.secret(),
-                &cfg.redirect_uri,
-                cfg.issuer.as_deref(),
+                cfg.redirect_uri(),
+                cfg.issuer(),
                 tx.nonce.as_deref(),
                 opt(b),
                 n,
@@ -180,7 +180,7 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
         // anything is read from storage.
         op::CALLBACK_KEY => {
             let raw = RawCallback::parse(a, &cfg.redirect_base)?;
-            raw.check_before_state(cfg.issuer.as_deref(), cfg.require_iss)?;
+            raw.check_before_state(cfg.issuer(), cfg.require_iss())?;
             store::push_key(out, raw.state()?);
         }
         // After CALLBACK_KEY failed: the key of the transaction to delete, when
@@ -195,9 +195,9 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
         op::TOKEN_REQUEST => token_request(out, &cfg, a, opt(b), n)?,
         // `tokenEndpoint \n formBody` of a refresh with refresh token `a`.
         op::REFRESH_REQUEST => {
-            out.push_str(&cfg.token_endpoint);
+            out.push_str(cfg.token_endpoint());
             out.push('\n');
-            token::refresh_body(out, a, &cfg.client_id);
+            token::refresh_body(out, a, cfg.client_id());
         }
         // The token endpoint's answer — `a` is `status \n contentType`, `b` the
         // body — checked, as the `TokenSet`'s JSON text. With `openid`, a code
@@ -205,8 +205,7 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
         op::TOKEN_SET | op::REFRESH_SET => {
             let (status, content_type) = crate::split_once_byte(a, b'\n').unwrap_or((a, ""));
             let status = json::Value::Number(status).as_uint().unwrap_or(0.0) as u16;
-            let need_id_token =
-                op == op::TOKEN_SET && authorize::wants_openid(cfg.scope.as_deref());
+            let need_id_token = op == op::TOKEN_SET && authorize::wants_openid(cfg.scope());
             token::parse_response(out, status, opt(content_type), b, n, need_id_token)?;
         }
         // After the signature of ID token `a` verified: its claims checked
@@ -220,8 +219,8 @@ fn dispatch(out: &mut String, op: u32, config: &str, a: &str, b: &str, n: f64) -
                 out,
                 j.payload,
                 &jwt::Expected {
-                    issuer: cfg.issuer.as_deref().unwrap_or(""),
-                    client_id: &cfg.client_id,
+                    issuer: cfg.issuer().unwrap_or(""),
+                    client_id: cfg.client_id(),
                     nonce: opt(nonce),
                     now_ms: n,
                     previous: opt(previous),
@@ -256,27 +255,27 @@ fn token_request(
     if record.expired(now, cfg.ttl_ms) {
         return Err(Error::new(Code::NoTransaction, "login transaction expired"));
     }
-    if record.redirect_uri != cfg.redirect_uri {
+    if record.redirect_uri != cfg.redirect_uri() {
         return Err(Error::new(
             Code::NoTransaction,
             "login started with another redirectUri",
         ));
     }
-    if record.issuer != cfg.issuer {
+    if record.issuer.as_deref() != cfg.issuer() {
         return Err(Error::new(
             Code::IssuerMismatch,
             "login started with another issuer",
         ));
     }
     let code = raw.into_code()?;
-    out.push_str(&cfg.token_endpoint);
+    out.push_str(cfg.token_endpoint());
     out.push('\n');
     token::request_body(
         out,
         code,
         record.verifier,
-        &cfg.redirect_uri,
-        &cfg.client_id,
+        cfg.redirect_uri(),
+        cfg.client_id(),
     );
     out.push('\n');
     join(

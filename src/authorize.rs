@@ -20,7 +20,7 @@ impl Transaction {
     pub fn generate(cfg: &Config) -> Result<Transaction> {
         let verifier = CodeVerifier::generate()?;
         let state = random_token::<32>()?;
-        let nonce = if wants_openid(cfg.scope.as_deref()) {
+        let nonce = if wants_openid(cfg.scope()) {
             Some(random_token::<32>()?)
         } else {
             None
@@ -42,27 +42,29 @@ pub fn wants_openid(scope: Option<&str>) -> bool {
 /// itself never goes in.
 pub fn url(out: &mut String, cfg: &Config, tx: &Transaction, extra: &[(String, String)]) {
     let start = out.len();
-    out.push_str(&cfg.authorization_endpoint);
+    out.push_str(cfg.authorization_endpoint());
     if crate::find_byte(&out[start..], b'?').is_none() {
         out.push('?');
     }
     append_pair(out, "response_type", "code");
-    append_pair(out, "client_id", &cfg.client_id);
-    append_pair(out, "redirect_uri", &cfg.redirect_uri);
-    if let Some(scope) = &cfg.scope {
+    append_pair(out, "client_id", cfg.client_id());
+    append_pair(out, "redirect_uri", cfg.redirect_uri());
+    if let Some(scope) = cfg.scope() {
         append_pair(out, "scope", scope);
     }
     append_pair(out, "state", &tx.state);
-    append_pair(out, "code_challenge", &tx.verifier.challenge());
+    // base64url needs no escaping: appended as is after the empty value.
+    append_pair(out, "code_challenge", "");
+    tx.verifier.push_challenge(out);
     append_pair(out, "code_challenge_method", "S256");
     if let Some(nonce) = &tx.nonce {
         append_pair(out, "nonce", nonce);
     }
-    if let Some(aud) = &cfg.audience {
+    if let Some(aud) = cfg.audience() {
         append_pair(out, "audience", aud);
     }
     // A per-call value replaces the configured one of the same name.
-    for (k, v) in &cfg.extra_auth_params {
+    for (k, v) in cfg.extra_auth_params() {
         if !extra.iter().any(|(e, _)| e == k) {
             append_pair(out, k, v);
         }

@@ -4,6 +4,12 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 pub fn encode(input: &[u8]) -> String {
     let mut out = String::with_capacity(input.len().div_ceil(3) * 4);
+    encode_into(&mut out, input);
+    out
+}
+
+/// `encode`, appended to `out`.
+pub fn encode_into(out: &mut String, input: &[u8]) {
     for chunk in input.chunks(3) {
         let b = [
             chunk[0],
@@ -13,10 +19,9 @@ pub fn encode(input: &[u8]) -> String {
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         let chars = chunk.len() + 1;
         for i in 0..chars {
-            crate::push_ascii(&mut out, ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]);
+            crate::push_ascii(out, ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]);
         }
     }
-    out
 }
 
 /// Decodes unpadded base64url; `None` on any other character, on padding, or

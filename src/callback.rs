@@ -89,11 +89,16 @@ impl RawCallback {
     /// refused: only when it appears exactly once, so a forged callback cannot
     /// name two transactions.
     pub fn state_to_discard(&self) -> Option<&str> {
-        let mut it = self.params.iter().filter(|(k, _)| k == "state");
-        match (it.next(), it.next()) {
-            (Some((_, v)), None) if !v.is_empty() => Some(v),
-            _ => None,
+        let mut found = None;
+        for (k, v) in &self.params {
+            if k == "state" {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(v.as_str());
+            }
         }
+        found.filter(|v| !v.is_empty())
     }
 
     /// Steps 1–2: duplicate parameters, then `iss` (RFC 9207 §2.4: exact string

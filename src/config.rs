@@ -24,8 +24,7 @@ pub const PROTOCOL_PARAMS: &[&str] = &[
 pub const DEFAULT_TTL_SECONDS: u32 = 600;
 
 /// What JS passes in, as plain strings (the façade does the JS type checks).
-#[derive(Default)]
-#[cfg_attr(test, derive(Debug))]
+#[derive(Default, Debug)]
 pub struct RawConfig {
     pub issuer: Option<String>,
     pub authorization_endpoint: Option<String>,
@@ -93,49 +92,73 @@ impl RawConfig {
     }
 }
 
+/// A checked configuration: the `RawConfig` itself (its strings are not
+/// copied or moved apart), read through accessors that apply the checks'
+/// defaults, with what the checks derived.
 #[derive(Debug)]
 pub struct Config {
-    pub issuer: Option<String>,
-    pub authorization_endpoint: String,
-    pub token_endpoint: String,
-    pub client_id: String,
-    pub redirect_uri: String,
+    raw: RawConfig,
     /// `redirect_uri` without its query, normalised: what a callback must match.
     pub redirect_base: String,
-    pub scope: Option<String>,
-    pub audience: Option<String>,
-    pub extra_auth_params: Vec<(String, String)>,
     pub ttl_ms: f64,
-    pub jwks_uri: Option<String>,
-    pub revocation_endpoint: Option<String>,
-    pub end_session_endpoint: Option<String>,
-    /// RFC 9207: the server promised `iss` on every response, so its absence
-    /// is a mismatch too (set from discovery metadata).
-    pub require_iss: bool,
+}
+
+/// An optional value, with an empty one treated as absent.
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
 }
 
 impl Config {
-    /// Every check runs on the borrowed `raw` first; only then are its strings
-    /// moved into the `Config`, so a refusal drops `raw` whole, in one place.
+    /// Every check runs on `raw` first; a refusal drops it whole, in one place.
     pub fn new(raw: RawConfig) -> Result<Config> {
         let (redirect_base, ttl) = raw.check()?;
-        let given = |v: Option<String>| v.filter(|s| !s.is_empty());
         Ok(Config {
-            issuer: raw.issuer,
-            authorization_endpoint: raw.authorization_endpoint.unwrap_or_default(),
-            token_endpoint: raw.token_endpoint.unwrap_or_default(),
-            client_id: raw.client_id.unwrap_or_default(),
-            redirect_uri: raw.redirect_uri.unwrap_or_default(),
+            raw,
             redirect_base,
-            scope: given(raw.scope),
-            audience: given(raw.audience),
-            extra_auth_params: raw.extra_auth_params,
             ttl_ms: ttl * 1000.0,
-            jwks_uri: given(raw.jwks_uri),
-            revocation_endpoint: given(raw.revocation_endpoint),
-            end_session_endpoint: given(raw.end_session_endpoint),
-            require_iss: raw.require_iss,
         })
+    }
+
+    pub fn issuer(&self) -> Option<&str> {
+        self.raw.issuer.as_deref()
+    }
+
+    // The four below are required: `check` refused the config without them.
+    pub fn authorization_endpoint(&self) -> &str {
+        self.raw
+            .authorization_endpoint
+            .as_deref()
+            .unwrap_or_default()
+    }
+
+    pub fn token_endpoint(&self) -> &str {
+        self.raw.token_endpoint.as_deref().unwrap_or_default()
+    }
+
+    pub fn client_id(&self) -> &str {
+        self.raw.client_id.as_deref().unwrap_or_default()
+    }
+
+    pub fn redirect_uri(&self) -> &str {
+        self.raw.redirect_uri.as_deref().unwrap_or_default()
+    }
+
+    pub fn scope(&self) -> Option<&str> {
+        given(&self.raw.scope)
+    }
+
+    pub fn audience(&self) -> Option<&str> {
+        given(&self.raw.audience)
+    }
+
+    pub fn extra_auth_params(&self) -> &[(String, String)] {
+        &self.raw.extra_auth_params
+    }
+
+    /// RFC 9207: the server promised `iss` on every response, so its absence
+    /// is a mismatch too (set from discovery metadata).
+    pub fn require_iss(&self) -> bool {
+        self.raw.require_iss
     }
 }
 
@@ -143,9 +166,6 @@ impl RawConfig {
     /// The checks of `Config::new`, in order; returns the redirect base and
     /// the transaction lifetime in seconds.
     fn check(&self) -> Result<(String, f64)> {
-        fn given(v: &Option<String>) -> Option<&str> {
-            v.as_deref().filter(|s| !s.is_empty())
-        }
         endpoint(given(&self.authorization_endpoint), "authorizationEndpoint")?;
         endpoint(given(&self.token_endpoint), "tokenEndpoint")?;
         if let Some(iss) = &self.issuer {
@@ -321,7 +341,7 @@ mod tests {
         let c = Config::new(raw()).unwrap();
         assert_eq!(c.redirect_base, "https://app.example/cb");
         assert_eq!(c.ttl_ms, 600_000.0);
-        assert!(!c.require_iss);
+        assert!(!c.require_iss());
     }
 
     #[test]

@@ -13,19 +13,20 @@ fn bad(field: &'static str, message: &'static str) -> Error {
 
 /// The two metadata locations for `issuer`, in the order to try them:
 /// `{issuer}/.well-known/openid-configuration` (OIDC Discovery §4), then
-/// `{origin}/.well-known/oauth-authorization-server{path}` (RFC 8414 §3.1).
-pub fn urls(issuer: &str) -> Result<(String, String)> {
+/// `{origin}/.well-known/oauth-authorization-server{path}` (RFC 8414 §3.1),
+/// appended to `out`, `\n`-separated.
+pub fn urls(out: &mut String, issuer: &str) -> Result<()> {
     crate::config::check_issuer(issuer).map_err(|e| bad("issuer", e.message))?;
     let trimmed = issuer.strip_suffix("/").unwrap_or(issuer);
-    let mut oidc = String::from(trimmed);
-    oidc.push_str("/.well-known/openid-configuration");
+    out.push_str(trimmed);
+    out.push_str("/.well-known/openid-configuration\n");
     // scheme://authority ends at the first '/' after "//".
     let after = crate::find_byte(trimmed, b':').map_or(0, |i| i + 3);
     let split = crate::find_byte(&trimmed[after..], b'/').map_or(trimmed.len(), |i| after + i);
-    let mut oauth = String::from(&trimmed[..split]);
-    oauth.push_str("/.well-known/oauth-authorization-server");
-    oauth.push_str(&trimmed[split..]);
-    Ok((oidc, oauth))
+    out.push_str(&trimmed[..split]);
+    out.push_str("/.well-known/oauth-authorization-server");
+    out.push_str(&trimmed[split..]);
+    Ok(())
 }
 
 /// Checks issuer `issuer`'s metadata `text` and appends what a client needs
@@ -113,6 +114,14 @@ mod tests {
         let e = r.unwrap_err();
         assert_eq!(e.code, Code::DiscoveryError);
         e.field.unwrap()
+    }
+
+    /// The two URLs `urls` appends.
+    fn urls(issuer: &str) -> Result<(String, String)> {
+        let mut out = String::new();
+        super::urls(&mut out, issuer)?;
+        let (a, b) = out.split_once('\n').unwrap();
+        Ok((a.into(), b.into()))
     }
 
     #[test]

@@ -273,12 +273,12 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
-    /// Built as bytes and checked as UTF-8 once at the end: escapes are
-    /// encoded by hand, and an escaped lone surrogate (which would encode as
-    /// `ED A0..BF ..`) fails that check like any other invalid text.
+    /// The unescaped runs are copied from the input (already UTF-8, split at
+    /// ASCII delimiters); a `\u` escape becomes its char, and one that names
+    /// no char (a lone surrogate) is refused by `char::from_u32`.
     fn string(&mut self) -> Result<String, JsonError> {
         self.eat("\"")?;
-        let mut out = Vec::new();
+        let mut out = String::new();
         loop {
             let start = self.i;
             while let Some(b) = self.peek() {
@@ -287,17 +287,17 @@ impl<'a> Parser<'a> {
                 }
                 self.i += 1;
             }
-            out.extend_from_slice(&self.s.as_bytes()[start..self.i]);
+            out.push_str(&self.s[start..self.i]);
             match self.peek().ok_or(JsonError::Syntax)? {
                 b'"' => {
                     self.i += 1;
-                    return String::from_utf8(out).map_err(|_| JsonError::Syntax);
+                    return Ok(out);
                 }
                 b'\\' => {
                     self.i += 1;
                     let esc = self.peek().ok_or(JsonError::Syntax)?;
                     self.i += 1;
-                    let last = match esc {
+                    let c = match esc {
                         b'"' | b'\\' | b'/' => esc,
                         b'b' => 8,
                         b'f' => 12,
@@ -316,27 +316,12 @@ impl<'a> Parser<'a> {
                             } else {
                                 hi
                             };
-                            if cp < 0x80 {
-                                cp as u8
-                            } else {
-                                // Lead byte, then continuation bytes high to low.
-                                let n = if cp < 0x800 {
-                                    1
-                                } else if cp < 0x10000 {
-                                    2
-                                } else {
-                                    3
-                                };
-                                out.push(!(0x7f >> n) | (cp >> (6 * n)) as u8);
-                                for k in (1..n).rev() {
-                                    out.push(0x80 | (cp >> (6 * k)) as u8 & 0x3f);
-                                }
-                                0x80 | cp as u8 & 0x3f
-                            }
+                            out.push(char::from_u32(cp).ok_or(JsonError::Syntax)?);
+                            continue;
                         }
                         _ => return Err(JsonError::Syntax),
                     };
-                    out.push(last);
+                    crate::push_ascii(&mut out, c);
                 }
                 _ => return Err(JsonError::Syntax),
             }

@@ -192,7 +192,7 @@ mod robustness {
                 true,
             );
             let _ = crate::discovery::parse(&mut String::new(), "https://as.example", &s);
-            let _ = crate::discovery::urls(&s);
+            let _ = crate::discovery::urls(&mut String::new(), &s);
             let _ = crate::config::RawConfig::from_form(&s).and_then(crate::config::Config::new);
             if let Ok(cb) = crate::callback::RawCallback::parse(&(base.to_string() + &s), base) {
                 let _ = cb.check_before_state(Some("https://as.example"), true);

@@ -32,7 +32,14 @@ impl CodeVerifier {
 
     /// `BASE64URL(SHA256(ASCII(code_verifier)))`.
     pub fn challenge(&self) -> String {
-        b64::encode(&sha256(self.0.as_bytes()))
+        let mut out = String::new();
+        self.push_challenge(&mut out);
+        out
+    }
+
+    /// `challenge`, appended to `out` (43 base64url characters).
+    pub fn push_challenge(&self, out: &mut String) {
+        b64::encode_into(out, &sha256(self.0.as_bytes()));
     }
 
     pub fn secret(&self) -> &str {
@@ -61,12 +68,15 @@ fn sha256(msg: &[u8]) -> [u8; 32] {
         0x1f83_d9ab,
         0x5be0_cd19,
     ];
-    let len = (msg.len() + 9).div_ceil(64) * 64;
-    let mut buf = vec![0u8; len];
-    buf[..msg.len()].copy_from_slice(msg);
-    buf[msg.len()] = 0x80;
-    buf[len - 8..].copy_from_slice(&(msg.len() as u64 * 8).to_be_bytes());
-    for block in buf.chunks_exact(64) {
+    // The whole blocks straight from `msg`; the rest, padded, from the stack
+    // (one block, or two when the bit length no longer fits after the tail).
+    let (whole, tail) = msg.split_at(msg.len() & !63);
+    let mut last = [0u8; 128];
+    last[..tail.len()].copy_from_slice(tail);
+    last[tail.len()] = 0x80;
+    let end = if tail.len() < 56 { 64 } else { 128 };
+    last[end - 8..end].copy_from_slice(&(msg.len() as u64 * 8).to_be_bytes());
+    for block in whole.chunks_exact(64).chain(last[..end].chunks_exact(64)) {
         sha2::compress256(&mut state, &[*GenericArray::from_slice(block)]);
     }
     let mut out = [0u8; 32];
