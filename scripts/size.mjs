@@ -11,7 +11,10 @@ import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BUDGET_GZIP = Number(process.env.PKCE_SIZE_BUDGET ?? 32 * 1024);
+// The complete client (login, callback, discovery, ID tokens, sessions) was
+// 31.5 KB; after the size work it is 24.6 KB, and the budget holds it there.
+// (The 16 KB goal of the benchmark is not reached: see README "Size".)
+const BUDGET_GZIP = Number(process.env.PKCE_SIZE_BUDGET ?? 25 * 1024);
 
 const files = [
   ["pkg/pkce_wasm_bg.wasm", "wasm"],
