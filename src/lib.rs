@@ -214,4 +214,59 @@ mod robustness {
             );
         }
     }
+
+    /// What js/index.js relies on: every call of `run`, whatever the operation
+    /// and arguments, answers `+result` or a seven-line `!failure` whose first
+    /// line is one of the stable codes.
+    #[test]
+    fn run_answers_every_operation_with_a_result_or_a_failure() {
+        const CFG: &str = "issuer=https%3A%2F%2Fas.example&authorizationEndpoint=https%3A%2F%2Fas.example%2Fa\
+            &tokenEndpoint=https%3A%2F%2Fas.example%2Ft&clientId=c&redirectUri=https%3A%2F%2Fapp.example%2Fcb\
+            &scope=openid&jwksUri=https%3A%2F%2Fas.example%2Fk";
+        const CODES: &[&str] = &[
+            "invalid_config",
+            "storage_unavailable",
+            "no_transaction",
+            "invalid_callback",
+            "issuer_mismatch",
+            "authorization_error",
+            "token_error",
+            "invalid_token_response",
+            "network_error",
+            "invalid_id_token",
+            "discovery_error",
+            "crypto_unavailable",
+        ];
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        let (mut ok, mut failed) = (0, 0);
+        for i in 0..8_000u32 {
+            let op = i % 17; // every operation, and one that does not exist
+            let config = if i % 5 == 0 {
+                random_input(&mut rng)
+            } else {
+                CFG.into()
+            };
+            let a = match rng.next() % 3 {
+                0 => "https://app.example/cb?".to_string() + &random_input(&mut rng),
+                1 => "200\napplication/json".into(),
+                _ => random_input(&mut rng),
+            };
+            let b = random_input(&mut rng);
+            let r = crate::run(op, &config, &a, &b, 1.0e12);
+            if let Some(failure) = r.strip_prefix('!') {
+                let lines: Vec<&str> = crate::split_byte(failure, b'\n').collect();
+                assert_eq!(lines.len(), 7, "op {op}: {r:?}");
+                assert!(CODES.contains(&lines[0]), "op {op}: {r:?}");
+                failed += 1;
+            } else {
+                assert!(r.starts_with('+'), "op {op}: {r:?}");
+                ok += 1;
+            }
+        }
+        // Both kinds of answer were exercised.
+        assert!(
+            ok > 1_000 && failed > 1_000,
+            "{ok} results, {failed} failures"
+        );
+    }
 }
