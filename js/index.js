@@ -77,12 +77,14 @@ const CHECK = 0, BEGIN = 1, IS_CALLBACK = 3, CALLBACK_KEY = 4, DISCARD_KEY = 5, 
 // Every call into the module. It answers `+result` or `!failure`, the failure
 // being code, message, error, errorDescription, errorUri, field and status on
 // separate lines (`failure` in src/api.rs). The one thing that can throw
-// through it is crypto.getRandomValues, missing or failing.
+// through it is crypto.getRandomValues, missing or failing, which only BEGIN
+// calls; anything else thrown (a trap) is passed on as it is.
 function call(op, config = "", a = "", b = "", n = Date.now()) {
   let r;
   try {
     r = run(op, config, a, b, n);
   } catch (cause) {
+    if (op !== BEGIN) throw cause;
     throw fail("crypto_unavailable", "crypto.getRandomValues is unavailable; there is no weak fallback", { cause });
   }
   if (r[0] === "+") return r.slice(1);
