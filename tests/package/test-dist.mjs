@@ -229,7 +229,7 @@ test("an esbuild bundle importing \"pkce-wasm\" by name logs in", async (t) => {
 // "pkce-wasm/inline": the module travels inside the JS. The bundle is served
 // alone — no .wasm anywhere in the folder — and the page logs in without
 // requesting one.
-test("an esbuild bundle of \"pkce-wasm/inline\" logs in from one file, with no .wasm request", async (t) => {
+test("an esbuild bundle of \"pkce-wasm/inline\" logs in from one file, with no .wasm request, with or without synchronous compile", async (t) => {
   const html = await readFile(join(HERE, "index.html"), "utf8");
   const script = html
     .slice(html.indexOf('<script type="module">') + '<script type="module">'.length, html.lastIndexOf("</script>"))
@@ -268,4 +268,24 @@ test("an esbuild bundle of \"pkce-wasm/inline\" logs in from one file, with no .
   assert.deepEqual(r.configError, { name: "PkceError", code: "invalid_config", isPkceError: true });
   assert.deepEqual(requested.filter((p) => p.endsWith(".wasm")), [], "no .wasm requested");
   assert.deepEqual(requested, ["/index.html", "/bundle.js"], "one page, one script");
+
+  // A browser that refuses synchronous compilation on the main thread (Chromium
+  // before 2023 did for modules over 4 KB): the entry compiles asynchronously.
+  await writeFile(
+    join(dist, "nosync.html"),
+    '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script>' +
+      "const Sync = WebAssembly.Module; window.__refused = 0;" +
+      "WebAssembly.Module = function () { window.__refused++; throw new RangeError('WebAssembly.Module is disallowed on the main thread'); };" +
+      "WebAssembly.Module.prototype = Sync.prototype;" +
+      '</script><script type="module" src="./bundle.js"></script>',
+  );
+  const page2 = await browser.newPage();
+  const errors2 = [];
+  page2.on("pageerror", (e) => errors2.push(String(e)));
+  await page2.goto(`${server.origin}/nosync.html`);
+  await page2.waitForFunction(() => window.__result !== undefined, null, { timeout: 20_000 });
+  const r2 = await page2.evaluate(() => ({ result: window.__result, refused: window.__refused }));
+  assert.equal(r2.refused, 1, "the synchronous compile was tried once");
+  assert.equal(r2.result.ok, true, `the page without synchronous compile failed: ${r2.result.error}\n${errors2.join("\n")}`);
+  assert.equal(r2.result.tokens.accessToken, "dist-at");
 });
