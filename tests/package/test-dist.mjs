@@ -185,66 +185,30 @@ test("a plain <script type=module> page logs in with the installed package", asy
   assert.deepEqual(consoleErrors, [], "console errors");
 });
 
-// The same login from a bundled app: esbuild resolves the bare specifier
-// "pkce-wasm" through the package's exports; the glue finds the .wasm next to
-// the bundle through `new URL(…, import.meta.url)`, which is where a bundler
-// setup copies it (Vite does this by itself).
-test("an esbuild bundle importing \"pkce-wasm\" by name logs in", async (t) => {
+// The page script of index.html importing `specifier` instead of the
+// relative path, bundled by esbuild into <project>/<name>/bundle.js, next to a
+// page that loads only that bundle. Returns the folder.
+async function bundledPage(specifier, name) {
   const html = await readFile(join(HERE, "index.html"), "utf8");
   const script = html
     .slice(html.indexOf('<script type="module">') + '<script type="module">'.length, html.lastIndexOf("</script>"))
-    .replace('"./node_modules/pkce-wasm/js/index.js"', '"pkce-wasm"');
-  assert.ok(script.includes('from "pkce-wasm"'), "the page script imports the package by name");
-  const dist = join(project, "dist");
+    .replace('"./node_modules/pkce-wasm/js/index.js"', `"${specifier}"`);
+  assert.ok(script.includes(`from "${specifier}"`), `the page script imports ${specifier} by name`);
+  const dist = join(project, name);
   await run("mkdir", ["-p", dist]);
-  await writeFile(join(project, "entry.js"), script);
+  await writeFile(join(project, `${name}.js`), script);
   await run(
     join(REPO, "node_modules/.bin/esbuild"),
-    ["entry.js", "--bundle", "--format=esm", "--minify", "--log-level=error", `--outfile=${join(dist, "bundle.js")}`],
-    { cwd: project },
-  );
-  const bundle = await readFile(join(dist, "bundle.js"), "utf8");
-  assert.ok(!bundle.includes("node_modules/pkce-wasm/js/index.js"), "the package is inlined in the bundle");
-  await cp(join(project, "node_modules/pkce-wasm/pkg/pkce_wasm_bg.wasm"), join(dist, "pkce_wasm_bg.wasm"));
-  await writeFile(join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./bundle.js"></script>');
-
-  const server = await startServer({ root: dist, prefixes: [""] });
-  t.after(() => server.close());
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  t.after(() => browser.close());
-  const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(`${server.origin}/index.html`);
-  await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 20_000 });
-  const r = await page.evaluate(() => window.__result);
-  assert.equal(r.ok, true, `the bundled page failed: ${r.error}\n${errors.join("\n")}`);
-  assert.equal(r.tokens.accessToken, "dist-at");
-  assert.deepEqual(r.tokens.appState, { from: "dist" });
-  assert.equal(r.calls.length, 1);
-  assert.deepEqual(r.replay, { name: "PkceError", code: "no_transaction", isPkceError: true, isError: true });
-  assert.deepEqual(r.configError, { name: "PkceError", code: "invalid_config", isPkceError: true });
-});
-
-// "pkce-wasm/inline": the module travels inside the JS. The bundle is served
-// alone — no .wasm anywhere in the folder — and the page logs in without
-// requesting one.
-test("an esbuild bundle of \"pkce-wasm/inline\" logs in from one file, with no .wasm request, with or without synchronous compile", async (t) => {
-  const html = await readFile(join(HERE, "index.html"), "utf8");
-  const script = html
-    .slice(html.indexOf('<script type="module">') + '<script type="module">'.length, html.lastIndexOf("</script>"))
-    .replace('"./node_modules/pkce-wasm/js/index.js"', '"pkce-wasm/inline"');
-  assert.ok(script.includes('from "pkce-wasm/inline"'), "the page script imports the inline entry by name");
-  const dist = join(project, "dist-inline");
-  await run("mkdir", ["-p", dist]);
-  await writeFile(join(project, "entry-inline.js"), script);
-  await run(
-    join(REPO, "node_modules/.bin/esbuild"),
-    ["entry-inline.js", "--bundle", "--format=esm", "--minify", "--log-level=error", `--outfile=${join(dist, "bundle.js")}`],
+    [`${name}.js`, "--bundle", "--format=esm", "--minify", "--log-level=error", `--outfile=${join(dist, "bundle.js")}`],
     { cwd: project },
   );
   await writeFile(join(dist, "index.html"), '<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module" src="./bundle.js"></script>');
+  return dist;
+}
 
+// Serves `dist`, opens `path` in a new Chromium and returns window.__result,
+// the page errors and the paths requested.
+async function openPage(t, dist, path = "/index.html") {
   const server = await startServer({ root: dist, prefixes: [""] });
   t.after(() => server.close());
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -254,10 +218,15 @@ test("an esbuild bundle of \"pkce-wasm/inline\" logs in from one file, with no .
   const requested = [];
   page.on("request", (r) => requested.push(new URL(r.url()).pathname));
   page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(`${server.origin}/index.html`);
+  await page.goto(`${server.origin}${path}`);
   await page.waitForFunction(() => window.__result !== undefined, null, { timeout: 20_000 });
-  const r = await page.evaluate(() => window.__result);
-  assert.equal(r.ok, true, `the inline page failed: ${r.error}\n${errors.join("\n")}`);
+  const { result, refused } = await page.evaluate(() => ({ result: window.__result, refused: window.__refused }));
+  return { r: result, refused, errors, requested };
+}
+
+// What index.html's login must have produced, whichever way it was loaded.
+function assertLoggedIn(r, errors, what) {
+  assert.equal(r.ok, true, `${what} failed: ${r.error}\n${errors.join("\n")}`);
   assert.equal(r.tokens.accessToken, "dist-at");
   assert.deepEqual(r.tokens.appState, { from: "dist" });
   assert.equal(r.calls.length, 1);
@@ -266,8 +235,30 @@ test("an esbuild bundle of \"pkce-wasm/inline\" logs in from one file, with no .
   assert.equal(challenge, new URL(r.url).searchParams.get("code_challenge"), "S256(code_verifier) vs code_challenge");
   assert.deepEqual(r.replay, { name: "PkceError", code: "no_transaction", isPkceError: true, isError: true });
   assert.deepEqual(r.configError, { name: "PkceError", code: "invalid_config", isPkceError: true });
-  assert.deepEqual(requested.filter((p) => p.endsWith(".wasm")), [], "no .wasm requested");
-  assert.deepEqual(requested, ["/index.html", "/bundle.js"], "one page, one script");
+}
+
+// The same login from a bundled app: esbuild resolves the bare specifier
+// "pkce-wasm" through the package's exports; the glue finds the .wasm next to
+// the bundle through `new URL(…, import.meta.url)`, which is where a bundler
+// setup copies it (Vite does this by itself).
+test("an esbuild bundle importing \"pkce-wasm\" by name logs in", async (t) => {
+  const dist = await bundledPage("pkce-wasm", "dist");
+  const bundle = await readFile(join(dist, "bundle.js"), "utf8");
+  assert.ok(!bundle.includes("node_modules/pkce-wasm/js/index.js"), "the package is inlined in the bundle");
+  await cp(join(project, "node_modules/pkce-wasm/pkg/pkce_wasm_bg.wasm"), join(dist, "pkce_wasm_bg.wasm"));
+  const { r, errors, requested } = await openPage(t, dist);
+  assertLoggedIn(r, errors, "the bundled page");
+  assert.ok(requested.includes("/pkce_wasm_bg.wasm"), `the .wasm was not loaded: ${requested}`);
+});
+
+// "pkce-wasm/inline": the module travels inside the JS. The bundle is served
+// alone — no .wasm anywhere in the folder — and the page logs in without
+// requesting one.
+test("an esbuild bundle of \"pkce-wasm/inline\" logs in from one file, with no .wasm request, with or without synchronous compile", async (t) => {
+  const dist = await bundledPage("pkce-wasm/inline", "dist-inline");
+  const { r, errors, requested } = await openPage(t, dist);
+  assertLoggedIn(r, errors, "the inline page");
+  assert.deepEqual(requested, ["/index.html", "/bundle.js"], "one page, one script, no .wasm");
 
   // A browser that refuses synchronous compilation on the main thread (Chromium
   // before 2023 did for modules over 4 KB): the entry compiles asynchronously.
@@ -279,13 +270,7 @@ test("an esbuild bundle of \"pkce-wasm/inline\" logs in from one file, with no .
       "WebAssembly.Module.prototype = Sync.prototype;" +
       '</script><script type="module" src="./bundle.js"></script>',
   );
-  const page2 = await browser.newPage();
-  const errors2 = [];
-  page2.on("pageerror", (e) => errors2.push(String(e)));
-  await page2.goto(`${server.origin}/nosync.html`);
-  await page2.waitForFunction(() => window.__result !== undefined, null, { timeout: 20_000 });
-  const r2 = await page2.evaluate(() => ({ result: window.__result, refused: window.__refused }));
-  assert.equal(r2.refused, 1, "the synchronous compile was tried once");
-  assert.equal(r2.result.ok, true, `the page without synchronous compile failed: ${r2.result.error}\n${errors2.join("\n")}`);
-  assert.equal(r2.result.tokens.accessToken, "dist-at");
+  const noSync = await openPage(t, dist, "/nosync.html");
+  assert.equal(noSync.refused, 1, "the synchronous compile was tried once");
+  assertLoggedIn(noSync.r, noSync.errors, "the page without synchronous compile");
 });
