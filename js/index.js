@@ -159,7 +159,7 @@ function cleanAddressBar(href) {
 }
 
 class Client {
-  #cfg; // the configuration as the module reads it (form-encoded), checked once
+  #cfg; // the configuration as the module reads it (form-encoded); it is checked again on every call
   #storage;
   #fetch;
   #tokens; // where the session goes: null for memory only
