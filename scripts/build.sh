@@ -1,48 +1,49 @@
 #!/usr/bin/env bash
-# Builds the wasm module and its JS glue into pkg/ (release profile, size-first).
-# The npm entry point js/index.js imports pkg/pkce_wasm.js; pkg/ is never edited.
+# Builds the shipped package into pkg/: the wasm module, its JS glue and the
+# inline entry's copy of the module. Always the same steps, in this order; a
+# missing tool is an error, never a smaller or unminified build:
+#   1. cargo (release profile, size-first) + wasm-bindgen, through wasm-pack;
+#   2. wasm-opt from the npm package `binaryen` (Debian's wasm-opt 108 has
+#      produced async wasm-bindgen modules that fail at instantiation);
+#   3. the generated glue minified with esbuild;
+#   4. pkg/pkce_wasm_inline.js, the module as base64 for `pkce-wasm/inline`.
+# pkg/ is generated, never edited, never committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-# The standard library is rebuilt with panics compiled to a bare trap
-# (`immediate-abort`): the module then carries no panic messages and none of
-# core::fmt, about a fifth of its size; `fmt-debug=none` and
-# `location-detail=none` drop the Debug formatting and source paths that would
-# only ever appear in such a panic. That needs the rust-src component and
-# unstable flags, which RUSTC_BOOTSTRAP unlocks for this build only; the crate
-# itself uses no unstable feature, and without rust-src a plain (larger) build is
-# made. No input can panic the module by design; this only changes what an
-# impossible panic costs in bytes.
-cargo_args=()
-if rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
-  export RUSTC_BOOTSTRAP=1
-  export RUSTFLAGS='-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none'
-  cargo_args=(-Zbuild-std=std,panic_abort)
-  # Its own target directory, so tests and this build do not evict each other.
-  export CARGO_TARGET_DIR="$PWD/target/pkg"
-else
-  echo "build.sh: rust-src is not installed; building without build-std (larger module)" >&2
-fi
+wasm_opt=node_modules/.bin/wasm-opt
+esbuild=node_modules/.bin/esbuild
+for tool in "$wasm_opt" "$esbuild"; do
+  if [ ! -x "$tool" ]; then
+    echo "build.sh: $tool is missing: run 'bash scripts/setup.sh' (or 'npm ci') first" >&2
+    exit 1
+  fi
+done
 
 # --target web: an ES module whose default export fetches and instantiates the
 # .wasm next to it via `new URL(…, import.meta.url)`; bundlers (Vite, webpack 5,
 # esbuild with a loader) and a plain <script type="module"> both understand that.
 # --no-pack: the package.json at the repository root is the npm package.
-rm -rf pkg # wasm-pack leaves files of earlier builds (snippets) behind
-wasm-pack build . --release --target web --out-dir pkg --no-pack "$@" "${cargo_args[@]}"
-
-# wasm-pack writes a catch-all .gitignore into pkg/, which npm pack would honour
-# and so leave the module out of the tarball. The root .gitignore covers pkg/.
+# wasm-pack's own wasm-opt run is off (Cargo.toml): step 2 runs the pinned one.
+rm -rf pkg # wasm-pack leaves files of earlier builds behind
+wasm-pack build . --release --target web --out-dir pkg --no-pack "$@"
+# wasm-pack writes a catch-all .gitignore into pkg/, which npm pack would
+# honour and so leave the module out of the tarball. The root .gitignore
+# covers pkg/.
 rm -f pkg/.gitignore
 
+# -Oz --converge: shrink until it stops shrinking. The producers and
+# target-features sections are read by nobody after wasm-bindgen.
+"$wasm_opt" pkg/pkce_wasm_bg.wasm -o pkg/pkce_wasm_bg.wasm \
+  -Oz --converge --strip-debug --strip-producers --strip-target-features \
+  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue
+
 # The generated glue repeats every Rust doc comment as JSDoc; shipped as is it
-# is twice the size of the module's own JS. Minified in place (generated code
-# either way); the hand-written js/ files stay readable.
-if [ -x node_modules/.bin/esbuild ]; then
-  node_modules/.bin/esbuild pkg/pkce_wasm.js --minify --format=esm --log-level=warning --outfile=pkg/pkce_wasm.min.js
-  mv pkg/pkce_wasm.min.js pkg/pkce_wasm.js
-fi
+# would be most of the JS. Minified in place: it is generated code either way.
+"$esbuild" pkg/pkce_wasm.js --minify --format=esm --log-level=warning --outfile=pkg/pkce_wasm.min.js
+mv pkg/pkce_wasm.min.js pkg/pkce_wasm.js
 
 # The inline entry (js/inline.js) carries the module as base64, for apps that
 # would rather not serve a second file: generated from the .wasm just built.

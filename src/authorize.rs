@@ -1,12 +1,12 @@
-//! The authorization request (RFC 6749 §4.1.1 + RFC 7636 §4.3) and the pending
-//! transaction it leaves behind.
+//! The authorization request (RFC 6749 §4.1.1 + RFC 7636 §4.3): the fresh
+//! values of one login and the URL that carries their public halves.
 
-use crate::config::Config;
-use crate::error::Result;
-use crate::form::append_pair;
+use crate::config::{parse_url, Config, Params};
+use crate::error::{Code, Error, Result};
 use crate::pkce::{random_token, CodeVerifier};
 
-/// What must be stored before the user is sent away, keyed by `state`.
+/// The secrets of one login, made together and stored before the user is
+/// sent away. `state` keys the transaction.
 #[derive(Debug)]
 pub struct Transaction {
     pub state: String,
@@ -15,16 +15,13 @@ pub struct Transaction {
 }
 
 impl Transaction {
-    /// Fresh, independent values for one login: verifier (256 bits), `state`
-    /// (256 bits) and, when `openid` is requested, a `nonce` (256 bits).
-    pub fn generate(cfg: &Config) -> Result<Transaction> {
+    /// Fresh, independent values: verifier (256 bits), `state` (256 bits)
+    /// and, for OpenID Connect, a `nonce` (256 bits). Nothing is made when
+    /// the random source fails.
+    pub fn generate(openid: bool) -> Result<Transaction> {
         let verifier = CodeVerifier::generate()?;
-        let state = random_token::<32>()?;
-        let nonce = if wants_openid(cfg.scope()) {
-            Some(random_token::<32>()?)
-        } else {
-            None
-        };
+        let state = random_token()?;
+        let nonce = if openid { Some(random_token()?) } else { None };
         Ok(Transaction {
             state,
             verifier,
@@ -33,58 +30,69 @@ impl Transaction {
     }
 }
 
-pub fn wants_openid(scope: Option<&str>) -> bool {
-    scope.is_some_and(|s| crate::split_byte(s, b' ').any(|w| w == "openid"))
-}
-
-/// Appends the `/authorize` URL. The endpoint's own query is kept (`append_pair`
-/// adds the `&` it may lack); every parameter appears once; the verifier
-/// itself never goes in.
-pub fn url(out: &mut String, cfg: &Config, tx: &Transaction, extra: &[(String, String)]) {
-    let start = out.len();
-    out.push_str(cfg.authorization_endpoint());
-    if crate::find_byte(&out[start..], b'?').is_none() {
-        out.push('?');
+/// The `/authorize` URL, built by the platform's `URL` and `URLSearchParams`:
+/// the endpoint's own query is kept, every parameter appears once and is
+/// form-encoded, and the verifier itself never goes in. Per-call extra
+/// parameters replace configured ones of the same name.
+pub fn url(cfg: &Config, tx: &Transaction, extra: &Params) -> Result<String> {
+    let u = parse_url(&cfg.authorization_endpoint)
+        .ok_or_else(|| Error::new(Code::InvalidConfig, "authorizationEndpoint is not a URL"))?;
+    let q = u.search_params();
+    let challenge = tx.verifier.challenge();
+    let add = |k: &str, v: &str| q.append(k, v);
+    add("response_type", "code");
+    add("client_id", &cfg.client_id);
+    add("redirect_uri", &cfg.redirect_uri);
+    if let Some(scope) = &cfg.scope {
+        add("scope", scope);
     }
-    append_pair(out, "response_type", "code");
-    append_pair(out, "client_id", cfg.client_id());
-    append_pair(out, "redirect_uri", cfg.redirect_uri());
-    if let Some(scope) = cfg.scope() {
-        append_pair(out, "scope", scope);
-    }
-    append_pair(out, "state", &tx.state);
-    // base64url needs no escaping: appended as is after the empty value.
-    append_pair(out, "code_challenge", "");
-    tx.verifier.push_challenge(out);
-    append_pair(out, "code_challenge_method", "S256");
+    add("state", &tx.state);
+    add("code_challenge", &challenge);
+    add("code_challenge_method", "S256");
     if let Some(nonce) = &tx.nonce {
-        append_pair(out, "nonce", nonce);
+        add("nonce", nonce);
     }
-    if let Some(aud) = cfg.audience() {
-        append_pair(out, "audience", aud);
+    if let Some(aud) = &cfg.audience {
+        add("audience", aud);
     }
-    // A per-call value replaces the configured one of the same name.
-    for (k, v) in cfg.extra_auth_params() {
-        if !extra.iter().any(|(e, _)| e == k) {
-            append_pair(out, k, v);
+    for (k, v) in &cfg.extra_auth_params.0 {
+        if !extra.0.iter().any(|(e, _)| e == k) {
+            add(k, v);
         }
     }
-    for (k, v) in extra {
-        append_pair(out, k, v);
+    for (k, v) in &extra.0 {
+        add(k, v);
     }
+    Ok(u.href())
 }
 
 #[cfg(test)]
 mod tests {
-    // The same tests run in the browser under `wasm-pack test`.
     use super::*;
-    use crate::config::RawConfig;
-    use crate::form;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
+    #[test]
+    fn st02_st11_two_starts_differ_and_nonce_only_for_openid() {
+        let a = Transaction::generate(true).unwrap();
+        let b = Transaction::generate(true).unwrap();
+        assert_ne!(a.state, b.state);
+        assert_ne!(a.verifier.secret(), b.verifier.secret());
+        assert_ne!(a.nonce, b.nonce);
+        assert_eq!(a.state.len(), 43);
+        assert_eq!(a.nonce.as_deref().map(str::len), Some(43));
+        assert!(Transaction::generate(false).unwrap().nonce.is_none());
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
+    use crate::config::Options;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     fn cfg(scope: Option<&str>, auth: &str) -> Config {
-        Config::new(RawConfig {
+        Config::new(Options {
             issuer: Some("https://as.example".into()),
             authorization_endpoint: Some(auth.into()),
             token_endpoint: Some("https://as.example/token".into()),
@@ -92,21 +100,22 @@ mod tests {
             redirect_uri: Some("https://app.example/cb?x=1".into()),
             scope: scope.map(Into::into),
             audience: Some("https://api.example".into()),
-            extra_auth_params: vec![("prompt".into(), "login".into())],
-            jwks_uri: Some("https://as.example/jwks".into()),
-            ..RawConfig::default()
+            extra_auth_params: Some(Params(vec![("prompt".into(), "login".into())])),
+            ..Options::default()
         })
         .unwrap()
     }
 
-    fn authorize_url(c: &Config, tx: &Transaction, extra: &[(String, String)]) -> String {
-        let mut out = String::new();
-        url(&mut out, c, tx, extra);
-        out
-    }
-
     fn params(url: &str) -> Vec<(String, String)> {
-        form::parse(&url[url.find('?').unwrap() + 1..]).unwrap()
+        let u = web_sys::Url::new(url).unwrap();
+        js_sys::try_iter(&u.search_params())
+            .unwrap()
+            .unwrap()
+            .map(|e| {
+                let e: js_sys::Array = e.unwrap().into();
+                (e.get(0).as_string().unwrap(), e.get(1).as_string().unwrap())
+            })
+            .collect()
     }
 
     fn one<'a>(p: &'a [(String, String)], name: &str) -> &'a str {
@@ -118,11 +127,10 @@ mod tests {
     #[test]
     fn st03_carries_every_parameter_once_and_never_the_verifier() {
         let c = cfg(Some("openid profile"), "https://as.example/authorize");
-        let tx = Transaction::generate(&c).unwrap();
-        let u = authorize_url(&c, &tx, &[]);
+        let tx = Transaction::generate(true).unwrap();
+        let u = url(&c, &tx, &Params::default()).unwrap();
         assert!(u.starts_with("https://as.example/authorize?response_type=code&"));
         let p = params(&u);
-        assert_eq!(one(&p, "response_type"), "code");
         assert_eq!(one(&p, "client_id"), "client 1");
         assert_eq!(one(&p, "redirect_uri"), "https://app.example/cb?x=1");
         assert_eq!(one(&p, "scope"), "openid profile");
@@ -137,35 +145,10 @@ mod tests {
     }
 
     #[test]
-    fn st02_two_starts_differ() {
-        let c = cfg(Some("openid"), "https://as.example/authorize");
-        let a = Transaction::generate(&c).unwrap();
-        let b = Transaction::generate(&c).unwrap();
-        assert_ne!(a.state, b.state);
-        assert_ne!(a.verifier.secret(), b.verifier.secret());
-        assert_ne!(a.nonce, b.nonce);
-        assert!(a.state.len() >= 43 && a.state.len() <= 128);
-    }
-
-    #[test]
-    fn no_nonce_without_openid() {
-        let c = cfg(Some("read openidish"), "https://as.example/authorize");
-        assert!(Transaction::generate(&c).unwrap().nonce.is_none());
-        let c = cfg(None, "https://as.example/authorize");
-        let tx = Transaction::generate(&c).unwrap();
-        assert!(params(&authorize_url(&c, &tx, &[]))
-            .iter()
-            .all(|(k, _)| k != "scope"));
-    }
-
-    #[test]
     fn st07_scope_smuggling_stays_one_parameter() {
-        let c = cfg(
-            Some("openid&redirect_uri=https://evil.example"),
-            "https://as.example/authorize",
-        );
-        let tx = Transaction::generate(&c).unwrap();
-        let u = authorize_url(&c, &tx, &[]);
+        let c = cfg(Some("openid&redirect_uri=https://evil.example"), "https://as.example/authorize");
+        let tx = Transaction::generate(true).unwrap();
+        let u = url(&c, &tx, &Params::default()).unwrap();
         let p = params(&u);
         assert_eq!(one(&p, "redirect_uri"), "https://app.example/cb?x=1");
         assert_eq!(one(&p, "scope"), "openid&redirect_uri=https://evil.example");
@@ -173,62 +156,31 @@ mod tests {
     }
 
     #[test]
-    fn cf04_endpoint_query_kept_once() {
-        let c = cfg(None, "https://as.example/auth?tenant=a");
-        let tx = Transaction::generate(&c).unwrap();
-        let u = authorize_url(&c, &tx, &[]);
-        assert!(u.starts_with("https://as.example/auth?tenant=a&response_type=code&"));
-        assert_eq!(one(&params(&u), "tenant"), "a");
-        let c = cfg(None, "https://as.example/auth?");
-        let u = authorize_url(&c, &tx, &[]);
-        assert!(u.starts_with("https://as.example/auth?response_type=code&"));
-    }
-
-    #[test]
-    fn the_endpoint_query_is_kept_and_joined_once() {
+    fn cf04_the_endpoint_query_is_kept_once() {
         for (endpoint, start) in [
-            (
-                "https://as.example/authorize",
-                "https://as.example/authorize?response_type=",
-            ),
-            (
-                "https://as.example/authorize?",
-                "https://as.example/authorize?response_type=",
-            ),
-            (
-                "https://as.example/a?t=1",
-                "https://as.example/a?t=1&response_type=",
-            ),
-            (
-                "https://as.example/a?t=1&",
-                "https://as.example/a?t=1&response_type=",
-            ),
+            ("https://as.example/authorize", "https://as.example/authorize?response_type="),
+            ("https://as.example/authorize?", "https://as.example/authorize?response_type="),
+            ("https://as.example/a?tenant=a", "https://as.example/a?tenant=a&response_type="),
+            ("https://as.example/a?tenant=a&", "https://as.example/a?tenant=a&response_type="),
         ] {
             let c = cfg(None, endpoint);
-            let tx = Transaction::generate(&c).unwrap();
-            assert!(authorize_url(&c, &tx, &[]).starts_with(start), "{endpoint}");
-            // Only the URL's own text decides: what the result held before
-            // (another line with a `?`) does not.
-            let mut out = String::from("+x?y\n");
-            url(&mut out, &c, &tx, &[]);
-            assert!(out["+x?y\n".len()..].starts_with(start), "{endpoint}");
+            let tx = Transaction::generate(false).unwrap();
+            let u = url(&c, &tx, &Params::default()).unwrap();
+            assert!(u.starts_with(start), "{endpoint}: {u}");
         }
     }
 
     #[test]
     fn per_call_params_replace_configured_ones() {
         let c = cfg(None, "https://as.example/authorize");
-        let tx = Transaction::generate(&c).unwrap();
-        let u = authorize_url(
-            &c,
-            &tx,
-            &[
-                ("prompt".into(), "none".into()),
-                ("login_hint".into(), "a@b".into()),
-            ],
-        );
-        let p = params(&u);
+        let tx = Transaction::generate(false).unwrap();
+        let extra = Params(vec![
+            ("prompt".into(), "none".into()),
+            ("login_hint".into(), "a@b".into()),
+        ]);
+        let p = params(&url(&c, &tx, &extra).unwrap());
         assert_eq!(one(&p, "prompt"), "none");
         assert_eq!(one(&p, "login_hint"), "a@b");
+        assert!(p.iter().all(|(k, _)| k != "scope"));
     }
 }

@@ -4,9 +4,8 @@
 //! only way to get an `AuthorizationCode` is `RawCallback::into_code`, after
 //! the transaction for its `state` has been taken.
 
+use crate::config::{base, parse_url};
 use crate::error::{Code, Error, Result};
-use crate::form;
-use crate::url::Url;
 
 /// Bounds on what a callback may carry (security-reference R33, CB-27).
 pub const MAX_HREF_LEN: usize = 16 * 1024;
@@ -44,31 +43,51 @@ fn invalid(message: &'static str) -> Error {
 }
 
 impl RawCallback {
-    /// Reads the query of `href` if `href` is the redirect URI (`redirect_base`
-    /// as made by `Url::base`). Parameters in the fragment are never read: this
-    /// client asks for the query response mode only.
+    /// Reads the query of `href` if `href` is the redirect URI
+    /// (`redirect_base` as made by `config::base`), through the platform's
+    /// URL parser. Parameters in the fragment are never read: this client
+    /// asks for the query response mode only. A query the platform would
+    /// decode leniently (`%ZZ`, a truncated or invalid UTF-8 sequence) is
+    /// refused: `decodeURIComponent` throws on exactly those.
     pub fn parse(href: &str, redirect_base: &str) -> Result<RawCallback> {
         if href.len() > MAX_HREF_LEN {
             return Err(invalid("callback too large"));
         }
-        let url = Url::parse(href).ok_or_else(|| invalid("callback is not a URL"))?;
-        if url.base() != redirect_base {
+        let url = parse_url(href).ok_or_else(|| invalid("callback is not a URL"))?;
+        let search = url.search();
+        // Read before `base` clears the query: `searchParams` is live.
+        let pairs = if search.split('&').filter(|s| !s.is_empty() && *s != "?").count() > MAX_PARAMS {
+            None
+        } else {
+            let mut pairs = Vec::new();
+            let iter = js_sys::try_iter(&url.search_params())
+                .ok()
+                .flatten()
+                .ok_or_else(|| invalid("callback is not a URL"))?;
+            for entry in iter {
+                let entry: js_sys::Array = entry.map_err(|_| invalid("callback is not a URL"))?.into();
+                let text = |i| entry.get(i).as_string().unwrap_or_default();
+                pairs.push((text(0), text(1)));
+            }
+            Some(pairs)
+        };
+        if base(&url) != redirect_base {
             return Err(invalid("callback is not for redirectUri"));
         }
-        let query = url.query.unwrap_or("");
-        if crate::split_byte(query, b'&')
-            .filter(|s| !s.is_empty())
-            .count()
-            > MAX_PARAMS
-        {
-            return Err(invalid("callback too large"));
+        let pairs = pairs.ok_or_else(|| invalid("callback too large"))?;
+        if js_sys::decode_uri_component(&search).is_err() {
+            return Err(invalid("callback encoding is malformed"));
         }
-        let params = form::parse(query).ok_or_else(|| invalid("callback encoding is malformed"))?;
+        Ok(RawCallback::from_params(pairs))
+    }
+
+    /// A callback from its decoded query parameters, in order.
+    pub fn from_params(params: Vec<(String, String)>) -> RawCallback {
         let duplicate = params
             .iter()
             .enumerate()
             .any(|(i, (k, _))| params[..i].iter().any(|(p, _)| p == k));
-        Ok(RawCallback { params, duplicate })
+        RawCallback { params, duplicate }
     }
 
     /// The value of a parameter, with an empty value treated as absent (R22).
@@ -141,7 +160,7 @@ impl RawCallback {
             // (javascript:, data:) is a trap for whoever renders it.
             e.error_uri = self
                 .get("error_uri")
-                .filter(|u| Url::parse(u).is_some_and(|u| u.scheme == "https"))
+                .filter(|u| parse_url(u).is_some_and(|u| u.protocol() == "https:"))
                 .map(Into::into);
             return Err(e);
         }
@@ -160,11 +179,51 @@ impl RawCallback {
     }
 }
 
+/// The order of the checks, on decoded parameters (no URL parser needed).
 #[cfg(test)]
-mod tests {
-    // The same tests run in the browser under `wasm-pack test`.
+mod order_tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn cb(pairs: &[(&str, &str)]) -> RawCallback {
+        RawCallback::from_params(pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect())
+    }
+
+    #[test]
+    fn duplicates_then_iss_then_state_then_error_then_code() {
+        let iss = Some("https://as.example");
+        // A repeated parameter is refused before a wrong iss is looked at.
+        let c = cb(&[("iss", "https://evil.example"), ("state", "s"), ("state", "s")]);
+        assert_eq!(c.check_before_state(iss, false).unwrap_err().code, Code::InvalidCallback);
+        // A wrong iss is refused before the state is read.
+        let c = cb(&[("iss", "https://evil.example"), ("code", "c")]);
+        assert_eq!(c.check_before_state(iss, false).unwrap_err().code, Code::IssuerMismatch);
+        assert_eq!(c.state().unwrap_err().code, Code::NoTransaction);
+        // An error response wins over a code.
+        let c = cb(&[("state", "s"), ("code", "c"), ("error", "access_denied")]);
+        c.check_before_state(iss, false).unwrap();
+        assert_eq!(c.state().unwrap(), "s");
+        let e = c.into_code().unwrap_err();
+        assert_eq!((e.code, e.error.as_deref()), (Code::AuthorizationError, Some("access_denied")));
+        let c = cb(&[("state", "s"), ("code", "c"), ("iss", "https://as.example")]);
+        c.check_before_state(iss, true).unwrap();
+        assert_eq!(c.into_code().unwrap().secret(), "c");
+    }
+
+    #[test]
+    fn empty_values_count_as_absent() {
+        assert!(!cb(&[("code", ""), ("state", "s")]).has_response());
+        assert_eq!(cb(&[("code", "c"), ("state", "")]).state().unwrap_err().code, Code::NoTransaction);
+        assert_eq!(cb(&[("state", ""), ("code", "c")]).state_to_discard(), None);
+    }
+}
+
+/// Callback URLs through the platform's parser, in the browser
+/// (`wasm-pack test --lib`).
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     const BASE: &str = "https://client.example/cb";

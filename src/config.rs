@@ -1,10 +1,16 @@
-//! The client configuration, validated once when the client is built, so every
-//! later step can trust it (security-reference R1–R5, R9, R16).
+//! The client configuration: the JS object read once by the constructor, its
+//! shape checked option by option and its values read with serde, then every
+//! rule applied, so each later step can trust it (security-reference R1–R5,
+//! R9, R16). URLs are read by the platform's parser (`web_sys::Url`).
 
-use crate::error::{Error, Result};
-use crate::url::Url;
+use crate::error::{Code, Error, Result};
+use crate::value;
+use serde::de::{Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
 
-/// Parameters the library sets itself; `extraAuthParams` may not name them.
+/// Parameters the library sets itself; `extraAuthParams` may not name them,
+/// nor may an endpoint's own query.
 pub const PROTOCOL_PARAMS: &[&str] = &[
     "response_type",
     "response_mode",
@@ -21,11 +27,44 @@ pub const PROTOCOL_PARAMS: &[&str] = &[
     "request_uri",
 ];
 
-pub const DEFAULT_TTL_SECONDS: u32 = 600;
+pub const DEFAULT_TTL_SECONDS: f64 = 600.0;
 
-/// What JS passes in, as plain strings (the façade does the JS type checks).
-#[derive(Default, Debug)]
-pub struct RawConfig {
+/// What each option must be, checked before serde reads the object so a
+/// wrong type is refused with the option's name.
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    Number,
+    Flag,
+    Params,
+    /// A storage name, a StorageLike or a function: checked when read.
+    Any,
+}
+
+const OPTIONS: &[(&str, Kind)] = &[
+    ("issuer", Kind::Text),
+    ("authorizationEndpoint", Kind::Text),
+    ("tokenEndpoint", Kind::Text),
+    ("clientId", Kind::Text),
+    ("redirectUri", Kind::Text),
+    ("scope", Kind::Text),
+    ("audience", Kind::Text),
+    ("extraAuthParams", Kind::Params),
+    ("storage", Kind::Any),
+    ("fetch", Kind::Any),
+    ("transactionTtlSeconds", Kind::Number),
+    ("jwksUri", Kind::Text),
+    ("revocationEndpoint", Kind::Text),
+    ("endSessionEndpoint", Kind::Text),
+    ("requireIss", Kind::Flag),
+    ("persistTokens", Kind::Any),
+];
+
+/// The constructor's argument as serde reads it. The storage and transport
+/// options stay JS values: they are objects and functions the client calls.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Options {
     pub issuer: Option<String>,
     pub authorization_endpoint: Option<String>,
     pub token_endpoint: Option<String>,
@@ -33,241 +72,295 @@ pub struct RawConfig {
     pub redirect_uri: Option<String>,
     pub scope: Option<String>,
     pub audience: Option<String>,
-    pub extra_auth_params: Vec<(String, String)>,
+    #[serde(default)]
+    pub extra_auth_params: Option<Params>,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub storage: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub fetch: JsValue,
     pub transaction_ttl_seconds: Option<f64>,
     pub jwks_uri: Option<String>,
     pub revocation_endpoint: Option<String>,
     pub end_session_endpoint: Option<String>,
-    pub require_iss: bool,
+    pub require_iss: Option<bool>,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    pub persist_tokens: JsValue,
 }
 
-impl RawConfig {
-    /// Reads the form-encoded configuration the JS layer sends (one string
-    /// crosses the wasm boundary instead of a dozen arguments). Extra
-    /// authorization parameters come as `extra.<name>`.
-    pub fn from_form(form: &str) -> Result<RawConfig> {
-        let pairs = crate::form::parse(form).ok_or_else(|| {
-            Error::new(crate::error::Code::InvalidConfig, "malformed configuration")
-        })?;
-        let mut raw = RawConfig::default();
-        for (k, v) in pairs {
-            let slot = match k.as_str() {
-                "issuer" => &mut raw.issuer,
-                "authorizationEndpoint" => &mut raw.authorization_endpoint,
-                "tokenEndpoint" => &mut raw.token_endpoint,
-                "clientId" => &mut raw.client_id,
-                "redirectUri" => &mut raw.redirect_uri,
-                "scope" => &mut raw.scope,
-                "audience" => &mut raw.audience,
-                "jwksUri" => &mut raw.jwks_uri,
-                "revocationEndpoint" => &mut raw.revocation_endpoint,
-                "endSessionEndpoint" => &mut raw.end_session_endpoint,
-                "requireIss" => {
-                    raw.require_iss = v == "true";
-                    continue;
-                }
-                "transactionTtlSeconds" => {
-                    let secs = crate::json::Value::Number(&v).as_uint().ok_or_else(|| {
-                        Error::config("transactionTtlSeconds", "must be 1 to 86400")
-                    })?;
-                    raw.transaction_ttl_seconds = Some(secs);
-                    continue;
-                }
-                _ => match k.strip_prefix("extra.") {
-                    Some(name) => {
-                        raw.extra_auth_params.push((name.into(), v));
-                        continue;
-                    }
-                    None => {
-                        return Err(Error::new(
-                            crate::error::Code::InvalidConfig,
-                            "unknown configuration option",
-                        ))
-                    }
-                },
-            };
-            *slot = Some(v);
+impl Options {
+    /// Reads the JS configuration object: every own key must be a known
+    /// option (a misspelt `redirectURI` fails loudly), no client secret, each
+    /// option of its type.
+    pub fn read(config: &JsValue) -> Result<Options> {
+        if !value::is_object(config) {
+            return Err(Error::new(
+                Code::InvalidConfig,
+                "the configuration must be an object",
+            ));
         }
-        Ok(raw)
+        let keys = js_sys::Object::keys(config.unchecked_ref::<js_sys::Object>());
+        for key in keys.iter() {
+            let key = key.as_string().unwrap_or_default();
+            if key == "clientSecret" || key == "client_secret" {
+                return Err(Error::new(
+                    Code::InvalidConfig,
+                    "a browser or app client is public and must not hold a client secret",
+                )
+                .field(key));
+            }
+            let Some(&(name, kind)) = OPTIONS.iter().find(|(k, _)| *k == key) else {
+                return Err(Error::new(Code::InvalidConfig, "unknown configuration option").field(key));
+            };
+            check_kind(&value::get(config, name), kind, name)?;
+        }
+        serde_wasm_bindgen::from_value(config.clone()).map_err(|_| {
+            Error::new(Code::InvalidConfig, "the configuration could not be read")
+        })
     }
 }
 
-/// A checked configuration: the `RawConfig` itself (its strings are not
-/// copied or moved apart), read through accessors that apply the checks'
-/// defaults, with what the checks derived.
+fn check_kind(v: &JsValue, kind: Kind, field: &'static str) -> Result<()> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(());
+    }
+    let ok = match kind {
+        Kind::Text => v.is_string(),
+        Kind::Number => v.as_f64().is_some(),
+        Kind::Flag => v.as_bool().is_some(),
+        Kind::Params => check_params(v),
+        Kind::Any => true,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::new(Code::InvalidConfig, "option has the wrong type").field(field))
+    }
+}
+
+/// An object whose values are all strings (extra authorization parameters).
+pub fn check_params(v: &JsValue) -> bool {
+    value::is_object(v)
+        && js_sys::Object::values(v.unchecked_ref::<js_sys::Object>())
+            .iter()
+            .all(|x| x.is_string())
+}
+
+/// Extra authorization parameters, in the order the app gave them.
+#[derive(Default, Debug, Clone)]
+pub struct Params(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for Params {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Params, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Params;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Params, A::Error> {
+                let mut out = Vec::new();
+                while let Some(pair) = m.next_entry()? {
+                    out.push(pair);
+                }
+                Ok(Params(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl Params {
+    /// Per-call parameters (`authorizeUrl({ extraAuthParams })`), checked as
+    /// the configured ones are.
+    pub fn read(v: &JsValue) -> Result<Params> {
+        if v.is_undefined() || v.is_null() {
+            return Ok(Params::default());
+        }
+        let bad = || Error::config("extraAuthParams", "extraAuthParams must be an object of strings");
+        if !check_params(v) {
+            return Err(bad());
+        }
+        let p: Params = serde_wasm_bindgen::from_value(v.clone()).map_err(|_| bad())?;
+        p.check()?;
+        Ok(p)
+    }
+
+    /// Extra parameters may add to the request, never replace the protocol's (R16).
+    pub fn check(&self) -> Result<()> {
+        if self
+            .0
+            .iter()
+            .any(|(k, _)| k.is_empty() || PROTOCOL_PARAMS.contains(&k.as_str()))
+        {
+            return Err(Error::config(
+                "extraAuthParams",
+                "extraAuthParams may not set protocol parameters",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A checked configuration.
 #[derive(Debug)]
 pub struct Config {
-    raw: RawConfig,
-    /// `redirect_uri` without its query, normalised: what a callback must match.
+    pub issuer: Option<String>,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scope: Option<String>,
+    pub audience: Option<String>,
+    pub extra_auth_params: Params,
+    pub jwks_uri: Option<String>,
+    pub revocation_endpoint: Option<String>,
+    pub end_session_endpoint: Option<String>,
+    /// RFC 9207: the server promised `iss` on every response, so its absence
+    /// is a mismatch too (set from discovery metadata).
+    pub require_iss: bool,
+    /// `redirect_uri` without its query, as the platform serialises it: what
+    /// a callback must match.
     pub redirect_base: String,
     pub ttl_ms: f64,
 }
 
-/// An optional value, with an empty one treated as absent.
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().filter(|s| !s.is_empty())
+/// An optional text, with an empty one treated as absent.
+fn given(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.is_empty())
 }
 
 impl Config {
-    /// Every check runs on `raw` first; a refusal drops it whole, in one place.
-    pub fn new(raw: RawConfig) -> Result<Config> {
-        let (redirect_base, ttl) = raw.check()?;
+    /// Every rule, in order; the first refusal names its option.
+    pub fn new(o: Options) -> Result<Config> {
+        let authorization_endpoint = required(o.authorization_endpoint, "authorizationEndpoint")?;
+        check_endpoint(&authorization_endpoint, "authorizationEndpoint")?;
+        let token_endpoint = required(o.token_endpoint, "tokenEndpoint")?;
+        check_endpoint(&token_endpoint, "tokenEndpoint")?;
+        if let Some(iss) = &o.issuer {
+            check_issuer(iss)?;
+        }
+        let client_id = given(o.client_id).ok_or_else(|| Error::config("clientId", "clientId is required"))?;
+        let redirect_uri =
+            given(o.redirect_uri).ok_or_else(|| Error::config("redirectUri", "redirectUri is required"))?;
+        let redirect_base = redirect_base(&redirect_uri)?;
+        let optional = |v: Option<String>, field| -> Result<Option<String>> {
+            let v = given(v);
+            if let Some(s) = &v {
+                check_endpoint(s, field)?;
+            }
+            Ok(v)
+        };
+        let jwks_uri = optional(o.jwks_uri, "jwksUri")?;
+        let revocation_endpoint = optional(o.revocation_endpoint, "revocationEndpoint")?;
+        let end_session_endpoint = optional(o.end_session_endpoint, "endSessionEndpoint")?;
+        let scope = given(o.scope);
+        // With `openid` the ID token is validated before anything is used,
+        // which needs the issuer (its keys are found through its metadata
+        // when no jwksUri is given).
+        if wants_openid(scope.as_deref()) && o.issuer.is_none() {
+            return Err(Error::config("issuer", "openid needs issuer"));
+        }
+        let extra_auth_params = o.extra_auth_params.unwrap_or_default();
+        extra_auth_params.check()?;
+        let ttl = o.transaction_ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
+        if !(1.0..=86_400.0).contains(&ttl) || ttl.fract() != 0.0 {
+            return Err(Error::config("transactionTtlSeconds", "must be 1 to 86400"));
+        }
         Ok(Config {
-            raw,
+            issuer: o.issuer,
+            authorization_endpoint,
+            token_endpoint,
+            client_id,
+            redirect_uri,
+            scope,
+            audience: given(o.audience),
+            extra_auth_params,
+            jwks_uri,
+            revocation_endpoint,
+            end_session_endpoint,
+            require_iss: o.require_iss.unwrap_or(false),
             redirect_base,
             ttl_ms: ttl * 1000.0,
         })
     }
-
-    pub fn issuer(&self) -> Option<&str> {
-        self.raw.issuer.as_deref()
-    }
-
-    // The four below are required: `check` refused the config without them.
-    pub fn authorization_endpoint(&self) -> &str {
-        self.raw
-            .authorization_endpoint
-            .as_deref()
-            .unwrap_or_default()
-    }
-
-    pub fn token_endpoint(&self) -> &str {
-        self.raw.token_endpoint.as_deref().unwrap_or_default()
-    }
-
-    pub fn client_id(&self) -> &str {
-        self.raw.client_id.as_deref().unwrap_or_default()
-    }
-
-    pub fn redirect_uri(&self) -> &str {
-        self.raw.redirect_uri.as_deref().unwrap_or_default()
-    }
-
-    pub fn scope(&self) -> Option<&str> {
-        given(&self.raw.scope)
-    }
-
-    pub fn audience(&self) -> Option<&str> {
-        given(&self.raw.audience)
-    }
-
-    pub fn extra_auth_params(&self) -> &[(String, String)] {
-        &self.raw.extra_auth_params
-    }
-
-    /// RFC 9207: the server promised `iss` on every response, so its absence
-    /// is a mismatch too (set from discovery metadata).
-    pub fn require_iss(&self) -> bool {
-        self.raw.require_iss
-    }
 }
 
-impl RawConfig {
-    /// The checks of `Config::new`, in order; returns the redirect base and
-    /// the transaction lifetime in seconds.
-    fn check(&self) -> Result<(String, f64)> {
-        endpoint(given(&self.authorization_endpoint), "authorizationEndpoint")?;
-        endpoint(given(&self.token_endpoint), "tokenEndpoint")?;
-        if let Some(iss) = &self.issuer {
-            check_issuer(iss)?;
-        }
-        given(&self.client_id).ok_or_else(|| Error::config("clientId", "clientId is required"))?;
-        let redirect_uri = given(&self.redirect_uri)
-            .ok_or_else(|| Error::config("redirectUri", "redirectUri is required"))?;
-        let redirect_base = redirect_base(redirect_uri)?;
-        let optional = |v, field| given(v).map_or(Ok(()), |s| check_endpoint(s, field));
-        optional(&self.jwks_uri, "jwksUri")?;
-        optional(&self.revocation_endpoint, "revocationEndpoint")?;
-        optional(&self.end_session_endpoint, "endSessionEndpoint")?;
-        // With `openid` the ID token is validated before anything is used,
-        // which needs the issuer and its keys (OIDC Core §3.1.3.7).
-        if crate::authorize::wants_openid(given(&self.scope)) {
-            if self.issuer.is_none() {
-                return Err(Error::config("issuer", "openid needs issuer"));
-            }
-            if given(&self.jwks_uri).is_none() {
-                return Err(Error::config(
-                    "jwksUri",
-                    "openid needs jwksUri (or discover())",
-                ));
-            }
-        }
-        check_extra_params(&self.extra_auth_params)?;
-        let ttl = self
-            .transaction_ttl_seconds
-            .unwrap_or(f64::from(DEFAULT_TTL_SECONDS));
-        if !(1.0..=86_400.0).contains(&ttl) {
-            return Err(Error::config("transactionTtlSeconds", "must be 1 to 86400"));
-        }
-        Ok((redirect_base, ttl))
-    }
+fn required(v: Option<String>, field: &'static str) -> Result<String> {
+    given(v).ok_or_else(|| Error::config(field, "endpoint is required"))
 }
 
-/// `extraAuthParams` may add parameters, never replace the protocol's (R16).
-pub fn check_extra_params(pairs: &[(String, String)]) -> Result<()> {
-    if pairs
-        .iter()
-        .any(|(k, _)| k.is_empty() || PROTOCOL_PARAMS.contains(&k.as_str()))
-    {
-        return Err(Error::config(
-            "extraAuthParams",
-            "extraAuthParams may not set protocol parameters",
-        ));
+/// Whether `scope` asks for OpenID Connect.
+pub fn wants_openid(scope: Option<&str>) -> bool {
+    scope.is_some_and(|s| s.split(' ').any(|w| w == "openid"))
+}
+
+/// A URL as the platform parses it; `None` for anything `new URL()` refuses.
+pub fn parse_url(s: &str) -> Option<web_sys::Url> {
+    web_sys::Url::new(s).ok()
+}
+
+/// The URL without query and fragment, as the platform serialises it.
+pub fn base(url: &web_sys::Url) -> String {
+    url.set_search("");
+    url.set_hash("");
+    url.href()
+}
+
+/// Loopback hosts as the platform writes them: IPv4 addresses are always
+/// four decimal parts there, IPv6 ones bracketed.
+pub fn is_loopback(host: &str) -> bool {
+    if host == "localhost" || host == "[::1]" {
+        return true;
     }
-    Ok(())
+    let parts: Vec<&str> = host.split('.').collect();
+    parts.len() == 4
+        && parts[0] == "127"
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// https, or http on a loopback host (as browsers allow for secure contexts);
 /// no credentials in the URL.
-fn secure_url<'a>(s: &'a str, field: &'static str) -> Result<Url<'a>> {
-    let u = Url::parse(s)
-        .filter(|u| u.host.as_deref().is_some_and(|h| !h.is_empty()))
+fn secure_url(s: &str, field: &'static str) -> Result<web_sys::Url> {
+    let u = parse_url(s)
+        .filter(|u| !u.hostname().is_empty())
         .ok_or_else(|| Error::config(field, "not an absolute URL"))?;
-    if u.has_userinfo {
+    if !u.username().is_empty() || !u.password().is_empty() {
         return Err(Error::config(field, "URL has user:password@"));
     }
-    match u.scheme.as_str() {
-        "https" => Ok(u),
-        "http" if u.is_loopback() => Ok(u),
+    match u.protocol().as_str() {
+        "https:" => Ok(u),
+        "http:" if is_loopback(&u.hostname()) => Ok(u),
         _ => Err(Error::config(field, "must be https (http: loopback only)")),
     }
 }
 
 /// An issuer identifier: a secure URL without query or fragment (RFC 8414 §2).
+/// The href is read for `?` and `#` because an empty query or fragment
+/// (`https://as.example?`) is still one.
 pub fn check_issuer(iss: &str) -> Result<()> {
     let u = secure_url(iss, "issuer")?;
-    if u.query.is_some() || u.fragment.is_some() {
+    let href = u.href();
+    if href.contains('?') || href.contains('#') {
         return Err(Error::config("issuer", "issuer has a query or fragment"));
     }
     Ok(())
 }
 
-fn endpoint(v: Option<&str>, field: &'static str) -> Result<()> {
-    check_endpoint(
-        v.ok_or_else(|| Error::config(field, "endpoint is required"))?,
-        field,
-    )
-}
-
 /// The rules every endpoint follows: secure URL, no fragment, no protocol
-/// parameters in its own query.
+/// parameter in its own query (R2).
 pub fn check_endpoint(s: &str, field: &'static str) -> Result<()> {
     let u = secure_url(s, field)?;
-    if u.fragment.is_some() {
+    if u.href().contains('#') {
         return Err(Error::config(field, "endpoint has a fragment"));
     }
-    if let Some(q) = u.query {
-        let clash = crate::form::parse(q).is_none_or(|pairs| {
-            pairs
-                .iter()
-                .any(|(n, _)| PROTOCOL_PARAMS.contains(&n.as_str()))
-        });
-        if clash {
-            return Err(Error::config(
-                field,
-                "endpoint query sets a protocol parameter",
-            ));
-        }
+    let q = u.search_params();
+    if PROTOCOL_PARAMS.iter().any(|p| q.has(p)) {
+        return Err(Error::config(
+            field,
+            "endpoint query sets a protocol parameter",
+        ));
     }
     Ok(())
 }
@@ -275,32 +368,28 @@ pub fn check_endpoint(s: &str, field: &'static str) -> Result<()> {
 /// Checks a redirect URI (RFC 6749 §3.1.2, RFC 8252 §7) and returns its base.
 fn redirect_base(s: &str) -> Result<String> {
     const F: &str = "redirectUri";
-    let u = Url::parse(s).ok_or_else(|| Error::config(F, "not an absolute URL"))?;
-    if u.fragment.is_some() {
+    let u = parse_url(s).ok_or_else(|| Error::config(F, "not an absolute URL"))?;
+    if u.href().contains('#') {
         return Err(Error::config(F, "redirectUri has a fragment"));
     }
-    if u.has_userinfo {
+    if !u.username().is_empty() || !u.password().is_empty() {
         return Err(Error::config(F, "URL has user:password@"));
     }
-    if u.query.is_some_and(|q| {
-        crate::form::parse(q).is_none_or(|pairs| {
-            pairs
-                .iter()
-                .any(|(n, _)| matches!(n.as_str(), "code" | "state" | "error" | "iss"))
-        })
-    }) {
+    let q = u.search_params();
+    if ["code", "state", "error", "iss"].iter().any(|p| q.has(p)) {
         return Err(Error::config(
             F,
             "redirectUri query uses a response parameter",
         ));
     }
-    match u.scheme.as_str() {
-        "https" if u.host.as_deref().is_some_and(|h| !h.is_empty()) => {}
-        "http" if u.is_loopback() => {}
+    let protocol = u.protocol();
+    match protocol.trim_end_matches(':') {
+        "https" if !u.hostname().is_empty() => {}
+        "http" if is_loopback(&u.hostname()) => {}
         "http" | "https" => return Err(Error::config(F, "must be https (http: loopback only)")),
         "javascript" | "data" | "file" | "blob" | "about" | "vbscript" | "ws" | "wss" | "ftp"
         | "capacitor" | "filesystem" => return Err(Error::config(F, "scheme not allowed")),
-        scheme if !scheme.bytes().any(|b| b == b'.') => {
+        scheme if !scheme.contains('.') => {
             return Err(Error::config(
                 F,
                 "custom scheme must be reverse-DNS (com.example.app:/cb)",
@@ -308,77 +397,125 @@ fn redirect_base(s: &str) -> Result<String> {
         }
         _ => {}
     }
-    Ok(u.base())
+    Ok(base(&u))
 }
 
 #[cfg(test)]
 mod tests {
-    // The same tests run in the browser under `wasm-pack test`.
     use super::*;
-    use crate::error::Code;
-    #[cfg(target_arch = "wasm32")]
+
+    #[test]
+    fn loopback_hosts_as_the_url_parser_writes_them() {
+        for h in ["localhost", "127.0.0.1", "127.1.2.3", "[::1]"] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in [
+            "127.evil.example",
+            "127.0.0.1.evil.example",
+            "128.0.0.1",
+            "localhost.evil.example",
+            "[::2]",
+            "",
+            "127..0.1",
+        ] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn openid_is_a_whole_scope_word() {
+        assert!(wants_openid(Some("openid profile")));
+        assert!(wants_openid(Some("profile openid")));
+        assert!(!wants_openid(Some("openidish read")));
+        assert!(!wants_openid(None));
+    }
+
+    #[test]
+    fn st06_extra_params_cannot_set_protocol_parameters() {
+        for name in PROTOCOL_PARAMS.iter().chain(&[""]) {
+            let p = Params(vec![((*name).into(), "x".into())]);
+            assert_eq!(p.check().unwrap_err().field.as_deref(), Some("extraAuthParams"));
+        }
+        assert!(Params(vec![("prompt".into(), "login".into())]).check().is_ok());
+    }
+}
+
+/// Rules that need the platform's URL parser run in the browser
+/// (`wasm-pack test --lib`).
+#[cfg(all(test, target_arch = "wasm32"))]
+mod browser_tests {
+    use super::*;
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
-    pub fn raw() -> RawConfig {
-        RawConfig {
+    pub fn options() -> Options {
+        Options {
             issuer: Some("https://as.example".into()),
             authorization_endpoint: Some("https://as.example/authorize".into()),
             token_endpoint: Some("https://as.example/token".into()),
             client_id: Some("client-1".into()),
             redirect_uri: Some("https://app.example/cb".into()),
-            ..RawConfig::default()
+            ..Options::default()
         }
     }
 
-    fn field_of(r: RawConfig) -> &'static str {
-        let e = Config::new(r).unwrap_err();
+    fn field_of(o: Options) -> String {
+        let e = Config::new(o).unwrap_err();
         assert_eq!(e.code, Code::InvalidConfig);
-        e.field.unwrap()
+        e.field.clone().unwrap().into_owned()
     }
 
     #[test]
     fn accepts_a_good_config_with_defaults() {
-        let c = Config::new(raw()).unwrap();
+        let c = Config::new(options()).unwrap();
         assert_eq!(c.redirect_base, "https://app.example/cb");
         assert_eq!(c.ttl_ms, 600_000.0);
-        assert!(!c.require_iss());
+        assert!(!c.require_iss);
     }
 
     #[test]
     fn cf01_http_issuer_and_endpoints_rejected_unless_loopback() {
-        let mut r = raw();
-        r.issuer = Some("http://as.example".into());
-        assert_eq!(field_of(r), "issuer");
-        let mut r = raw();
-        r.token_endpoint = Some("http://as.example/token".into());
-        assert_eq!(field_of(r), "tokenEndpoint");
-        let mut r = raw();
-        r.authorization_endpoint = Some("http://127.0.0.1:4000/auth".into());
-        r.token_endpoint = Some("http://localhost:4000/token".into());
-        r.issuer = Some("http://[::1]:4000".into());
-        assert!(Config::new(r).is_ok());
+        let mut o = options();
+        o.issuer = Some("http://as.example".into());
+        assert_eq!(field_of(o), "issuer");
+        let mut o = options();
+        o.token_endpoint = Some("http://as.example/token".into());
+        assert_eq!(field_of(o), "tokenEndpoint");
+        let mut o = options();
+        o.authorization_endpoint = Some("http://127.0.0.1:4000/auth".into());
+        o.token_endpoint = Some("http://localhost:4000/token".into());
+        o.issuer = Some("http://[::1]:4000".into());
+        assert!(Config::new(o).is_ok());
+        let mut o = options();
+        o.token_endpoint = Some("http://127.evil.example/token".into());
+        assert_eq!(field_of(o), "tokenEndpoint");
     }
 
     #[test]
     fn cf03_issuer_with_query_or_fragment() {
-        for iss in ["https://as.example?x=1", "https://as.example#f"] {
-            let mut r = raw();
-            r.issuer = Some(iss.into());
-            assert_eq!(field_of(r), "issuer");
+        for iss in [
+            "https://as.example?x=1",
+            "https://as.example#f",
+            "https://as.example?",
+            "https://as.example#",
+        ] {
+            let mut o = options();
+            o.issuer = Some(iss.into());
+            assert_eq!(field_of(o), "issuer", "{iss}");
         }
     }
 
     #[test]
     fn cf04_endpoint_fragment_rejected_query_kept() {
-        let mut r = raw();
-        r.authorization_endpoint = Some("https://as.example/auth#x".into());
-        assert_eq!(field_of(r), "authorizationEndpoint");
-        let mut r = raw();
-        r.authorization_endpoint = Some("https://as.example/auth?tenant=a".into());
-        assert!(Config::new(r).is_ok());
-        let mut r = raw();
-        r.authorization_endpoint = Some("https://as.example/auth?client_id=evil".into());
-        assert_eq!(field_of(r), "authorizationEndpoint");
+        for (auth, ok) in [
+            ("https://as.example/auth#x", false),
+            ("https://as.example/auth#", false),
+            ("https://as.example/auth?tenant=a", true),
+            ("https://as.example/auth?client_id=evil", false),
+        ] {
+            let mut o = options();
+            o.authorization_endpoint = Some(auth.into());
+            assert_eq!(Config::new(o).is_ok(), ok, "{auth}");
+        }
     }
 
     #[test]
@@ -388,38 +525,39 @@ mod tests {
             "cb",
             "https://app.example/cb#x",
             "https://app.example/cb#",
+            "https://app.example/cb?state=x",
         ] {
-            let mut r = raw();
-            r.redirect_uri = Some(bad.into());
-            assert_eq!(field_of(r), "redirectUri", "{bad}");
+            let mut o = options();
+            o.redirect_uri = Some(bad.into());
+            assert_eq!(field_of(o), "redirectUri", "{bad}");
         }
     }
 
     #[test]
     fn cf06_http_redirect_only_on_loopback() {
-        let mut r = raw();
-        r.redirect_uri = Some("http://app.example/cb".into());
-        assert_eq!(field_of(r), "redirectUri");
+        let mut o = options();
+        o.redirect_uri = Some("http://app.example/cb".into());
+        assert_eq!(field_of(o), "redirectUri");
         for ok in [
             "http://127.0.0.1:8080/cb",
             "http://[::1]/cb",
             "http://localhost:3000/",
         ] {
-            let mut r = raw();
-            r.redirect_uri = Some(ok.into());
-            assert!(Config::new(r).is_ok(), "{ok}");
+            let mut o = options();
+            o.redirect_uri = Some(ok.into());
+            assert!(Config::new(o).is_ok(), "{ok}");
         }
     }
 
     #[test]
     fn cf07_custom_scheme_needs_a_dot() {
-        let mut r = raw();
-        r.redirect_uri = Some("myapp:/cb".into());
-        assert_eq!(field_of(r), "redirectUri");
-        let mut r = raw();
-        r.redirect_uri = Some("com.example.app:/callback".into());
+        let mut o = options();
+        o.redirect_uri = Some("myapp:/cb".into());
+        assert_eq!(field_of(o), "redirectUri");
+        let mut o = options();
+        o.redirect_uri = Some("com.example.app:/callback".into());
         assert_eq!(
-            Config::new(r).unwrap().redirect_base,
+            Config::new(o).unwrap().redirect_base,
             "com.example.app:/callback"
         );
     }
@@ -434,97 +572,69 @@ mod tests {
             "data:text/html,x",
             "file:///x",
             "https://u:p@as.example",
+            "https://u@as.example",
         ] {
-            let mut r = raw();
-            r.token_endpoint = Some(bad.into());
-            assert_eq!(field_of(r), "tokenEndpoint", "{bad}");
-            let mut r = raw();
-            r.redirect_uri = Some(bad.into());
-            assert_eq!(field_of(r), "redirectUri", "{bad}");
+            let mut o = options();
+            o.token_endpoint = Some(bad.into());
+            assert_eq!(field_of(o), "tokenEndpoint", "{bad:?}");
+            let mut o = options();
+            o.redirect_uri = Some(bad.into());
+            assert_eq!(field_of(o), "redirectUri", "{bad:?}");
         }
     }
 
     #[test]
-    fn st06_extra_params_cannot_override_protocol_params() {
-        for name in [
-            "state",
-            "redirect_uri",
-            "client_id",
-            "code_challenge",
-            "response_type",
-            "scope",
-            "code_challenge_method",
-            "nonce",
+    fn openid_needs_an_issuer_but_not_a_jwks_uri() {
+        let mut o = options();
+        o.scope = Some("openid profile".into());
+        let c = Config::new(o).unwrap();
+        assert_eq!(c.jwks_uri, None);
+        let mut o = options();
+        o.scope = Some("openid".into());
+        o.issuer = None;
+        assert_eq!(field_of(o), "issuer");
+    }
+
+    #[test]
+    fn transaction_ttl_bounds() {
+        for (ttl, ok) in [(1.0, true), (86_400.0, true), (0.0, false), (86_401.0, false), (1.5, false), (f64::NAN, false)] {
+            let mut o = options();
+            o.transaction_ttl_seconds = Some(ttl);
+            assert_eq!(Config::new(o).is_ok(), ok, "{ttl}");
+        }
+    }
+
+    #[test]
+    fn options_are_read_from_a_js_object() {
+        let obj = js_sys::JSON::parse(
+            r#"{"issuer":"https://as.example","authorizationEndpoint":"https://as.example/a",
+            "tokenEndpoint":"https://as.example/t","clientId":"c","redirectUri":"https://app.example/cb",
+            "extraAuthParams":{"prompt":"login","ui_locales":"fr"},"storage":"localStorage","requireIss":true}"#,
+        )
+        .unwrap();
+        let o = Options::read(&obj).unwrap();
+        assert_eq!(o.storage.as_string().as_deref(), Some("localStorage"));
+        let c = Config::new(o).unwrap();
+        assert_eq!(
+            c.extra_auth_params.0,
+            [("prompt".into(), "login".into()), ("ui_locales".into(), "fr".into())]
+        );
+        assert!(c.require_iss);
+        for (json, field) in [
+            (r#"{"redirectURI":"x"}"#, "redirectURI"),
+            (r#"{"clientSecret":"s"}"#, "clientSecret"),
+            (r#"{"clientId":5}"#, "clientId"),
+            (r#"{"transactionTtlSeconds":"600"}"#, "transactionTtlSeconds"),
+            (r#"{"extraAuthParams":{"a":1}}"#, "extraAuthParams"),
+            (r#"{"extraAuthParams":["a"]}"#, "extraAuthParams"),
+            (r#"{"requireIss":"yes"}"#, "requireIss"),
         ] {
-            let mut r = raw();
-            r.extra_auth_params = vec![(name.into(), "x".into())];
-            assert_eq!(field_of(r), "extraAuthParams", "{name}");
+            let e = Options::read(&js_sys::JSON::parse(json).unwrap()).err().unwrap();
+            assert_eq!(e.field.as_deref(), Some(field), "{json}");
         }
-        let mut r = raw();
-        r.extra_auth_params = vec![("prompt".into(), "login".into())];
-        assert!(Config::new(r).is_ok());
-    }
-
-    #[test]
-    fn ttl_bounds() {
-        for bad in [0.0, -5.0, f64::NAN, f64::INFINITY, 100_000.0] {
-            let mut r = raw();
-            r.transaction_ttl_seconds = Some(bad);
-            assert_eq!(field_of(r), "transactionTtlSeconds");
-        }
-    }
-
-    #[test]
-    fn openid_needs_issuer_and_jwks() {
-        let mut r = raw();
-        r.scope = Some("openid".into());
-        assert_eq!(field_of(r), "jwksUri");
-        let mut r = raw();
-        r.scope = Some("openid".into());
-        r.jwks_uri = Some("https://as.example/jwks".into());
-        r.issuer = None;
-        assert_eq!(field_of(r), "issuer");
-        let mut r = raw();
-        r.scope = Some("openid profile".into());
-        r.jwks_uri = Some("https://as.example/jwks".into());
-        assert!(Config::new(r).is_ok());
-        let mut r = raw();
-        r.jwks_uri = Some("http://as.example/jwks".into());
-        assert_eq!(field_of(r), "jwksUri");
-    }
-
-    #[test]
-    fn from_form_reads_every_option() {
-        let r = RawConfig::from_form("issuer=https%3A%2F%2Fas.example&clientId=c&transactionTtlSeconds=60&requireIss=true&extra.prompt=login&jwksUri=x").unwrap();
-        assert_eq!(r.issuer.as_deref(), Some("https://as.example"));
-        assert_eq!(r.transaction_ttl_seconds, Some(60.0));
-        assert!(r.require_iss);
-        assert_eq!(r.extra_auth_params, vec![("prompt".into(), "login".into())]);
-        assert_eq!(r.jwks_uri.as_deref(), Some("x"));
-        for bad in [
-            "nope=1",
-            "transactionTtlSeconds=1.5",
-            "transactionTtlSeconds=",
-            "issuer=%ZZ",
-        ] {
-            assert_eq!(
-                RawConfig::from_form(bad).unwrap_err().code,
-                Code::InvalidConfig,
-                "{bad}"
-            );
-        }
-    }
-
-    #[test]
-    fn required_fields() {
-        let mut r = raw();
-        r.client_id = None;
-        assert_eq!(field_of(r), "clientId");
-        let mut r = raw();
-        r.client_id = Some(String::new());
-        assert_eq!(field_of(r), "clientId");
-        let mut r = raw();
-        r.authorization_endpoint = None;
-        assert_eq!(field_of(r), "authorizationEndpoint");
+        assert_eq!(
+            Options::read(&JsValue::from_str("x")).err().unwrap().code,
+            Code::InvalidConfig
+        );
     }
 }

@@ -1,34 +1,75 @@
-//! The one error type of the library. Every failure maps to a stable string code
+//! The one error type of the library. Every failure has a stable string code
 //! that JS callers branch on (`err.code`); messages are static text and never
-//! carry a verifier, code or token.
+//! carry a verifier, code or token. At the boundary an `Error` becomes an
+//! instance of the `PkceError` class of `js/error.js`, the same class the
+//! package exports, so `err instanceof PkceError` holds for errors raised here
+//! and in the JS wrapper alike.
 
-/// Stable codes, shared with `js/index.d.ts` and README "Errors".
+use std::borrow::Cow;
+use std::fmt;
+use wasm_bindgen::prelude::*;
+
+/// The stable codes: this list, `js/error.d.ts` (`PkceErrorCode`) and README
+/// "Errors" say the same (a unit test compares the first two).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Code {
+    /// The configuration or a call's options were refused; `field` names it.
     InvalidConfig,
+    /// A client was made before `init()` (raised by the JS wrapper).
+    NotInitialized,
+    /// The transaction or session storage refused to read or write.
     StorageUnavailable,
+    /// `crypto.getRandomValues` or `crypto.subtle` is missing or failed: fail
+    /// closed, never fall back to a weak source (RFC 7636 §7.1).
+    CryptoUnavailable,
+    /// The callback names no pending transaction of this client (missing,
+    /// unknown, used, expired, unreadable or made by another configuration).
     NoTransaction,
     InvalidCallback,
+    /// RFC 9207: the callback's `iss` is not the configured issuer.
     IssuerMismatch,
+    /// The authorization server answered `error=…` (RFC 6749 §4.1.2.1).
     AuthorizationError,
+    /// The token endpoint answered an OAuth error (RFC 6749 §5.2).
     TokenError,
     InvalidTokenResponse,
     NetworkError,
+    /// Provider metadata could not be used (RFC 8414, OIDC Discovery).
+    DiscoveryError,
     /// An ID token failed validation (OIDC Core §3.1.3.7); `field` names the
     /// header parameter or claim.
     InvalidIdToken,
-    /// Provider metadata could not be used (RFC 8414, OIDC Discovery).
-    DiscoveryError,
-    /// `crypto.getRandomValues` is missing or failed: fail closed, never fall
-    /// back to a weak source (RFC 7636 §7.1).
-    CryptoUnavailable,
+    /// No session, or the refresh token was refused: the user must log in.
+    LoginRequired,
+    /// The user left the hybrid-app login (raised by the JS adapters).
+    Cancelled,
 }
 
 impl Code {
+    pub const ALL: [Code; 15] = [
+        Code::InvalidConfig,
+        Code::NotInitialized,
+        Code::StorageUnavailable,
+        Code::CryptoUnavailable,
+        Code::NoTransaction,
+        Code::InvalidCallback,
+        Code::IssuerMismatch,
+        Code::AuthorizationError,
+        Code::TokenError,
+        Code::InvalidTokenResponse,
+        Code::NetworkError,
+        Code::DiscoveryError,
+        Code::InvalidIdToken,
+        Code::LoginRequired,
+        Code::Cancelled,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Code::InvalidConfig => "invalid_config",
+            Code::NotInitialized => "not_initialized",
             Code::StorageUnavailable => "storage_unavailable",
+            Code::CryptoUnavailable => "crypto_unavailable",
             Code::NoTransaction => "no_transaction",
             Code::InvalidCallback => "invalid_callback",
             Code::IssuerMismatch => "issuer_mismatch",
@@ -36,10 +77,17 @@ impl Code {
             Code::TokenError => "token_error",
             Code::InvalidTokenResponse => "invalid_token_response",
             Code::NetworkError => "network_error",
-            Code::CryptoUnavailable => "crypto_unavailable",
-            Code::InvalidIdToken => "invalid_id_token",
             Code::DiscoveryError => "discovery_error",
+            Code::InvalidIdToken => "invalid_id_token",
+            Code::LoginRequired => "login_required",
+            Code::Cancelled => "cancelled",
         }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -49,7 +97,7 @@ impl Code {
 /// untrusted text: callers must render them as text, never as HTML.
 ///
 /// Boxed, with out-of-line constructors: failures are rare, and an inline
-/// 80-byte struct at each of the many error sites costs the module kilobytes.
+/// struct at each of the many error sites would cost the module kilobytes.
 #[derive(Debug, PartialEq)]
 pub struct Error(Box<Details>);
 
@@ -62,17 +110,20 @@ pub struct Details {
     pub error_uri: Option<String>,
     pub status: Option<u16>,
     /// The input that failed, e.g. `"redirectUri"` or `"expires_in"`.
-    pub field: Option<&'static str>,
+    pub field: Option<Cow<'static, str>>,
+    /// What the platform threw (a storage `QuotaExceededError`, say); never
+    /// anything that could quote a request.
+    pub cause: Option<JsValue>,
 }
 
-impl core::ops::Deref for Error {
+impl std::ops::Deref for Error {
     type Target = Details;
     fn deref(&self) -> &Details {
         &self.0
     }
 }
 
-impl core::ops::DerefMut for Error {
+impl std::ops::DerefMut for Error {
     fn deref_mut(&mut self) -> &mut Details {
         &mut self.0
     }
@@ -90,18 +141,24 @@ impl Error {
             error_uri: None,
             status: None,
             field: None,
+            cause: None,
         }))
     }
 
     #[inline(never)]
-    pub fn field(mut self, field: &'static str) -> Self {
-        self.0.field = Some(field);
+    pub fn field(mut self, field: impl Into<Cow<'static, str>>) -> Self {
+        self.0.field = Some(field.into());
         self
     }
 
     #[inline(never)]
     pub fn status(mut self, status: u16) -> Self {
         self.0.status = Some(status);
+        self
+    }
+
+    pub fn cause(mut self, cause: JsValue) -> Self {
+        self.0.cause = Some(cause);
         self
     }
 
@@ -114,58 +171,95 @@ impl Error {
     /// Server-supplied text (`error`, `error_description`, `error_uri`) with
     /// control characters replaced by spaces: it is untrusted (RFC 6749
     /// §10.14) and must stay one line wherever it is shown or logged.
-    /// Byte-wise: C0 and DEL are single bytes, C1 (U+0080–U+009F) is `C2 80`
-    /// to `C2 9F`, so every replaced run starts and ends on a char boundary.
     pub fn server_text(s: &str) -> String {
-        let b = s.as_bytes();
-        let mut out = String::new();
-        let (mut start, mut i) = (0, 0);
-        while i < b.len() {
-            let len = match b[i] {
-                0..=0x1f | 0x7f => 1,
-                0xc2 if matches!(b.get(i + 1), Some(0x80..=0x9f)) => 2,
-                _ => 0,
-            };
-            if len == 0 {
-                i += 1;
-            } else {
-                out.push_str(&s[start..i]);
-                out.push(' ');
-                i += len;
-                start = i;
-            }
-        }
-        out.push_str(&s[start..]);
-        out
-    }
-
-    pub fn into_details(self) -> Details {
-        *self.0
+        s.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
     }
 }
 
-pub type Result<T, E = Error> = core::result::Result<T, E>;
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+// `../js/error.js` is taken as written, relative to the generated glue in
+// pkg/: the glue then imports the very module js/index.js re-exports, so
+// there is one `PkceError` class and `instanceof` works. (A copied module
+// snippet would be a second class.) Under `wasm-pack test` the specifier
+// resolves to /js/error.js, which the test runner serves from the crate root.
+#[wasm_bindgen(raw_module = "../js/error.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = PkceError)]
+    type JsPkceError;
+
+    #[wasm_bindgen(constructor, js_class = "PkceError")]
+    fn new(code: &str, message: &str, details: &JsValue) -> JsPkceError;
+}
+
+impl From<Error> for JsValue {
+    fn from(e: Error) -> JsValue {
+        let d = e.0;
+        let details = js_sys::Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = js_sys::Reflect::set(&details, &JsValue::from_str(k), &v);
+        };
+        let text = |v: Option<String>| v.map(JsValue::from);
+        for (k, v) in [
+            ("error", text(d.error)),
+            ("errorDescription", text(d.error_description)),
+            ("errorUri", text(d.error_uri)),
+            ("status", d.status.map(JsValue::from)),
+            ("field", d.field.map(|f| JsValue::from_str(&f))),
+            ("cause", d.cause),
+        ] {
+            if let Some(v) = v {
+                set(k, v);
+            }
+        }
+        JsPkceError::new(d.code.as_str(), d.message, &details).into()
+    }
+}
 
 #[cfg(test)]
 mod tests {
-    #[cfg(target_arch = "wasm32")]
-    use wasm_bindgen_test::wasm_bindgen_test as test;
+    use super::*;
 
     #[test]
-    fn server_text_replaces_exactly_the_control_characters() {
-        for s in [
-            "",
-            "plain",
-            "a\nb\r\u{0}c\u{7f}",
-            "\u{80}x\u{9f}\u{a0}\u{85}é\u{1f600}\u{2028}",
-            "\u{c2}\u{80}",
-            "end\t",
-        ] {
-            let want: String = s
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            assert_eq!(super::Error::server_text(s), want, "{s:?}");
-        }
+    fn server_text_replaces_the_control_characters() {
+        assert_eq!(
+            Error::server_text("a\nb\r\u{0}c\u{7f}\u{85}é\u{2028}"),
+            "a b  c  é\u{2028}"
+        );
+    }
+
+    #[test]
+    fn display_is_code_and_message() {
+        let e = Error::config("redirectUri", "redirectUri has a fragment");
+        assert_eq!(
+            e.to_string(),
+            "invalid_config: redirectUri has a fragment"
+        );
+    }
+
+    /// `js/error.d.ts` lists the codes for TypeScript; it must list exactly
+    /// these, in any order.
+    #[test]
+    fn the_typescript_union_lists_exactly_the_codes() {
+        let dts = include_str!("../js/error.d.ts");
+        let start = dts
+            .find("export type PkceErrorCode =")
+            .expect("js/error.d.ts declares PkceErrorCode");
+        let union = &dts[start..start + dts[start..].find(';').expect("union ends with ;")];
+        let mut listed: Vec<&str> = union.split('"').skip(1).step_by(2).collect();
+        let mut codes: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
+        listed.sort_unstable();
+        codes.sort_unstable();
+        assert_eq!(listed, codes);
     }
 }

@@ -1,140 +1,94 @@
-//! PKCE (RFC 7636): the code verifier and its S256 challenge. `plain` does not
-//! exist here, so it can never be offered or downgraded to (RFC 7636 §7.2).
+//! PKCE (RFC 7636): the code verifier and its S256 challenge, and the other
+//! random values of a login. `plain` does not exist here, so it can never be
+//! offered or downgraded to (RFC 7636 §7.2).
 
-use crate::b64;
-use crate::error::Result;
+use crate::error::{Code, Error, Result};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+/// base64url without padding (RFC 7636 Appendix A, RFC 7515 §2).
+pub fn b64(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The bytes of a base64url text without padding; `None` for anything else.
+pub fn b64_decode(text: &str) -> Option<Vec<u8>> {
+    URL_SAFE_NO_PAD.decode(text).ok()
+}
+
+/// `BASE64URL(SHA256(bytes))`: the S256 challenge, and DPoP's `ath`.
+pub fn s256(bytes: &[u8]) -> String {
+    b64(&Sha256::digest(bytes))
+}
 
 /// A secret: redacted `Debug`, no `Clone`, no `PartialEq`. It is consumed by
 /// value when the code is exchanged, so one verifier serves one token request.
 pub struct CodeVerifier(String);
 
 impl CodeVerifier {
-    /// A fresh verifier: 32 bytes from the platform CSPRNG (WebCrypto in the
-    /// browser), 43 base64url characters, ~256 bits (RFC 7636 §7.1).
+    /// A fresh verifier: 32 bytes from `crypto.getRandomValues` (the OS
+    /// generator in native tests), 43 base64url characters, 256 bits
+    /// (RFC 7636 §7.1).
     pub fn generate() -> Result<Self> {
-        Ok(Self::from_bytes(&random_bytes::<32>()?))
+        Ok(Self::from_bytes(&random_bytes()?))
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Self {
-        CodeVerifier(b64::encode(bytes))
+        CodeVerifier(b64(bytes))
     }
 
     /// Accepts a stored verifier only if it is one RFC 7636 §4.1 allows:
     /// 43–128 characters of `[A-Z a-z 0-9 - . _ ~]`.
     pub fn parse(s: String) -> Option<Self> {
-        valid(&s).then_some(CodeVerifier(s))
+        let valid = (43..=128).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+        valid.then_some(CodeVerifier(s))
     }
 
-    /// `parse` of a borrowed value, copied only when it is valid.
-    pub(crate) fn parse_str(s: &str) -> Option<Self> {
-        valid(s).then(|| CodeVerifier(s.into()))
-    }
-
-    /// `BASE64URL(SHA256(ASCII(code_verifier)))`.
+    /// `BASE64URL(SHA256(ASCII(code_verifier)))` (RFC 7636 §4.2).
     pub fn challenge(&self) -> String {
-        let mut out = String::new();
-        self.push_challenge(&mut out);
-        out
-    }
-
-    /// `challenge`, appended to `out` (43 base64url characters).
-    pub fn push_challenge(&self, out: &mut String) {
-        b64::encode_into(out, &sha256(self.0.as_bytes()));
+        s256(self.0.as_bytes())
     }
 
     pub fn secret(&self) -> &str {
         &self.0
     }
-}
 
-fn valid(s: &str) -> bool {
-    (43..=128).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
-}
-
-/// SHA-256 (FIPS 180-4) of a short message: the padding (0x80, zeros, the bit
-/// length) is written here and the blocks go to sha2's compression function,
-/// which is all of the `Digest` API one hash of a verifier needs.
-fn sha256(msg: &[u8]) -> [u8; 32] {
-    use sha2::digest::generic_array::GenericArray;
-    let mut state: [u32; 8] = [
-        0x6a09_e667,
-        0xbb67_ae85,
-        0x3c6e_f372,
-        0xa54f_f53a,
-        0x510e_527f,
-        0x9b05_688c,
-        0x1f83_d9ab,
-        0x5be0_cd19,
-    ];
-    // The whole blocks straight from `msg`; the rest, padded, from the stack
-    // (one block, or two when the bit length no longer fits after the tail).
-    let (whole, tail) = msg.split_at(msg.len() & !63);
-    let mut last = [0u8; 128];
-    last[..tail.len()].copy_from_slice(tail);
-    last[tail.len()] = 0x80;
-    let end = if tail.len() < 56 { 64 } else { 128 };
-    last[end - 8..end].copy_from_slice(&(msg.len() as u64 * 8).to_be_bytes());
-    for block in whole.chunks_exact(64).chain(last[..end].chunks_exact(64)) {
-        sha2::compress256(&mut state, &[*GenericArray::from_slice(block)]);
+    /// Gives the text up, for the record that carries it to the callback.
+    pub fn into_secret(self) -> String {
+        self.0
     }
-    let mut out = [0u8; 32];
-    for (o, w) in out.chunks_exact_mut(4).zip(state) {
-        o.copy_from_slice(&w.to_be_bytes());
-    }
-    out
 }
 
-impl core::fmt::Debug for CodeVerifier {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+impl std::fmt::Debug for CodeVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("CodeVerifier([redacted])")
     }
 }
 
-/// An opaque random value for `state` or `nonce`: `bytes` of entropy,
-/// base64url (URL-safe, no escaping needed anywhere).
-pub fn random_token<const N: usize>() -> Result<String> {
-    Ok(b64::encode(&random_bytes::<N>()?))
+/// An opaque random value for `state` or `nonce`: 256 bits, base64url
+/// (URL-safe, so it needs no escaping anywhere).
+pub fn random_token() -> Result<String> {
+    Ok(b64(&random_bytes()?))
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N]> {
-    let mut buf = [0u8; N];
-    fill_random(&mut buf)?;
-    Ok(buf)
-}
-
-// In the browser the module asks `crypto.getRandomValues` directly, writing
-// into its own memory: one boundary crossing per value, no copies, no JS
-// objects held. A missing or failing `getRandomValues` throws through the
-// call; js/index.js reports that as `crypto_unavailable` (fail closed, no weak
-// fallback, RFC 7636 §7.1).
-#[cfg(target_arch = "wasm32")]
-#[wasm_bindgen::prelude::wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
-    fn get_random_values(buf: &mut [u8]);
-}
-
-#[cfg(target_arch = "wasm32")]
-fn fill_random(buf: &mut [u8]) -> Result<()> {
-    get_random_values(buf);
-    Ok(())
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn fill_random(buf: &mut [u8]) -> Result<()> {
-    getrandom::fill(buf).map_err(|_| {
-        crate::error::Error::new(
-            crate::error::Code::CryptoUnavailable,
-            "no operating-system random number generator",
+fn random_bytes() -> Result<[u8; 32]> {
+    let mut buf = [0u8; 32];
+    getrandom::fill(&mut buf).map_err(|_| {
+        Error::new(
+            Code::CryptoUnavailable,
+            "crypto.getRandomValues is unavailable; there is no weak fallback",
         )
-    })
+    })?;
+    Ok(buf)
 }
 
 #[cfg(test)]
 mod tests {
-    // The same tests run in the browser under `wasm-pack test`.
+    // The same tests run in the browser under `wasm-pack test --lib`, where
+    // the random values come from crypto.getRandomValues.
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
@@ -145,20 +99,6 @@ mod tests {
     ];
 
     #[test]
-    fn sha256_matches_the_digest_api_across_block_boundaries() {
-        use sha2::{Digest, Sha256};
-        let msg: Vec<u8> = (0..300u32).map(|i| (i * 31 + 7) as u8).collect();
-        for n in 0..=msg.len() {
-            assert_eq!(sha256(&msg[..n]), Sha256::digest(&msg[..n])[..], "{n}");
-        }
-        // FIPS 180-2 Appendix B.1.
-        assert_eq!(
-            b64::encode(&sha256(b"abc")),
-            "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
-        );
-    }
-
-    #[test]
     fn rfc7636_appendix_b_vector() {
         let v = CodeVerifier::from_bytes(&APPENDIX_B_OCTETS);
         assert_eq!(v.secret(), "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
@@ -166,7 +106,24 @@ mod tests {
     }
 
     #[test]
-    fn generated_verifier_is_43_unreserved_chars_and_fresh() {
+    fn rfc7636_appendix_a_base64url() {
+        assert_eq!(b64(&[3, 236, 255, 224, 193]), "A-z_4ME");
+        assert_eq!(b64_decode("A-z_4ME").unwrap(), [3, 236, 255, 224, 193]);
+        for bad in ["A-z_4ME=", "A+z/4ME", "A-z_4M E", "A"] {
+            assert!(b64_decode(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rfc9449_ath_vector() {
+        assert_eq!(
+            s256(b"Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU"),
+            "fUHyO2r2Z3DZ53EsNrWBb0xWXoaNy59IiKCAqksmQEo"
+        );
+    }
+
+    #[test]
+    fn st02_st03_generated_verifier_is_43_unreserved_chars_and_fresh() {
         let a = CodeVerifier::generate().unwrap();
         let b = CodeVerifier::generate().unwrap();
         assert_eq!(a.secret().len(), 43);
@@ -181,7 +138,7 @@ mod tests {
     }
 
     #[test]
-    fn parse_enforces_length_and_charset() {
+    fn st04_parse_enforces_length_and_charset() {
         assert!(CodeVerifier::parse("a".repeat(42)).is_none());
         assert!(CodeVerifier::parse("a".repeat(43)).is_some());
         assert!(CodeVerifier::parse("a".repeat(128)).is_some());
@@ -203,8 +160,8 @@ mod tests {
 
     #[test]
     fn random_tokens_differ() {
-        let a = random_token::<32>().unwrap();
+        let a = random_token().unwrap();
         assert_eq!(a.len(), 43);
-        assert_ne!(a, random_token::<32>().unwrap());
+        assert_ne!(a, random_token().unwrap());
     }
 }
