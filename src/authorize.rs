@@ -146,7 +146,10 @@ mod browser_tests {
 
     #[test]
     fn st07_scope_smuggling_stays_one_parameter() {
-        let c = cfg(Some("openid&redirect_uri=https://evil.example"), "https://as.example/authorize");
+        let c = cfg(
+            Some("openid&redirect_uri=https://evil.example"),
+            "https://as.example/authorize",
+        );
         let tx = Transaction::generate(true).unwrap();
         let u = url(&c, &tx, &Params::default()).unwrap();
         let p = params(&u);
@@ -158,10 +161,22 @@ mod browser_tests {
     #[test]
     fn cf04_the_endpoint_query_is_kept_once() {
         for (endpoint, start) in [
-            ("https://as.example/authorize", "https://as.example/authorize?response_type="),
-            ("https://as.example/authorize?", "https://as.example/authorize?response_type="),
-            ("https://as.example/a?tenant=a", "https://as.example/a?tenant=a&response_type="),
-            ("https://as.example/a?tenant=a&", "https://as.example/a?tenant=a&response_type="),
+            (
+                "https://as.example/authorize",
+                "https://as.example/authorize?response_type=",
+            ),
+            (
+                "https://as.example/authorize?",
+                "https://as.example/authorize?response_type=",
+            ),
+            (
+                "https://as.example/a?tenant=a",
+                "https://as.example/a?tenant=a&response_type=",
+            ),
+            (
+                "https://as.example/a?tenant=a&",
+                "https://as.example/a?tenant=a&response_type=",
+            ),
         ] {
             let c = cfg(None, endpoint);
             let tx = Transaction::generate(false).unwrap();

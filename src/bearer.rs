@@ -60,10 +60,19 @@ mod tests {
     fn nw06_nw07_nw08_challenges() {
         for (h, want) in [
             (r#"Bearer error="invalid_token""#, Some("invalid_token")),
-            (r#"Bearer realm="api", error="invalid_token", error_description="expired""#, Some("invalid_token")),
+            (
+                r#"Bearer realm="api", error="invalid_token", error_description="expired""#,
+                Some("invalid_token"),
+            ),
             ("bearer error=invalid_token", Some("invalid_token")),
-            (r#"Bearer error="insufficient_scope", scope="x""#, Some("insufficient_scope")),
-            (r#"  BEARER realm="a\"b", error="invalid_token""#, Some("invalid_token")),
+            (
+                r#"Bearer error="insufficient_scope", scope="x""#,
+                Some("insufficient_scope"),
+            ),
+            (
+                r#"  BEARER realm="a\"b", error="invalid_token""#,
+                Some("invalid_token"),
+            ),
             (r#"Bearer realm="api""#, None),
             ("Bearer", None),
             (r#"Basic realm="x", error="invalid_token""#, None),

@@ -56,7 +56,12 @@ impl RawCallback {
         let url = parse_url(href).ok_or_else(|| invalid("callback is not a URL"))?;
         let search = url.search();
         // Read before `base` clears the query: `searchParams` is live.
-        let pairs = if search.split('&').filter(|s| !s.is_empty() && *s != "?").count() > MAX_PARAMS {
+        let pairs = if search
+            .split('&')
+            .filter(|s| !s.is_empty() && *s != "?")
+            .count()
+            > MAX_PARAMS
+        {
             None
         } else {
             let mut pairs = Vec::new();
@@ -65,7 +70,8 @@ impl RawCallback {
                 .flatten()
                 .ok_or_else(|| invalid("callback is not a URL"))?;
             for entry in iter {
-                let entry: js_sys::Array = entry.map_err(|_| invalid("callback is not a URL"))?.into();
+                let entry: js_sys::Array =
+                    entry.map_err(|_| invalid("callback is not a URL"))?.into();
                 let text = |i| entry.get(i).as_string().unwrap_or_default();
                 pairs.push((text(0), text(1)));
             }
@@ -187,25 +193,43 @@ mod order_tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn cb(pairs: &[(&str, &str)]) -> RawCallback {
-        RawCallback::from_params(pairs.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect())
+        RawCallback::from_params(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).into(), (*v).into()))
+                .collect(),
+        )
     }
 
     #[test]
     fn duplicates_then_iss_then_state_then_error_then_code() {
         let iss = Some("https://as.example");
         // A repeated parameter is refused before a wrong iss is looked at.
-        let c = cb(&[("iss", "https://evil.example"), ("state", "s"), ("state", "s")]);
-        assert_eq!(c.check_before_state(iss, false).unwrap_err().code, Code::InvalidCallback);
+        let c = cb(&[
+            ("iss", "https://evil.example"),
+            ("state", "s"),
+            ("state", "s"),
+        ]);
+        assert_eq!(
+            c.check_before_state(iss, false).unwrap_err().code,
+            Code::InvalidCallback
+        );
         // A wrong iss is refused before the state is read.
         let c = cb(&[("iss", "https://evil.example"), ("code", "c")]);
-        assert_eq!(c.check_before_state(iss, false).unwrap_err().code, Code::IssuerMismatch);
+        assert_eq!(
+            c.check_before_state(iss, false).unwrap_err().code,
+            Code::IssuerMismatch
+        );
         assert_eq!(c.state().unwrap_err().code, Code::NoTransaction);
         // An error response wins over a code.
         let c = cb(&[("state", "s"), ("code", "c"), ("error", "access_denied")]);
         c.check_before_state(iss, false).unwrap();
         assert_eq!(c.state().unwrap(), "s");
         let e = c.into_code().unwrap_err();
-        assert_eq!((e.code, e.error.as_deref()), (Code::AuthorizationError, Some("access_denied")));
+        assert_eq!(
+            (e.code, e.error.as_deref()),
+            (Code::AuthorizationError, Some("access_denied"))
+        );
         let c = cb(&[("state", "s"), ("code", "c"), ("iss", "https://as.example")]);
         c.check_before_state(iss, true).unwrap();
         assert_eq!(c.into_code().unwrap().secret(), "c");
@@ -214,7 +238,13 @@ mod order_tests {
     #[test]
     fn empty_values_count_as_absent() {
         assert!(!cb(&[("code", ""), ("state", "s")]).has_response());
-        assert_eq!(cb(&[("code", "c"), ("state", "")]).state().unwrap_err().code, Code::NoTransaction);
+        assert_eq!(
+            cb(&[("code", "c"), ("state", "")])
+                .state()
+                .unwrap_err()
+                .code,
+            Code::NoTransaction
+        );
         assert_eq!(cb(&[("state", ""), ("code", "c")]).state_to_discard(), None);
     }
 }

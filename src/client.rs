@@ -122,7 +122,8 @@ impl Drop for Inner {
     fn drop(&mut self) {
         if let Some(l) = self.listener.get_mut().take() {
             let target: web_sys::EventTarget = js_sys::global().unchecked_into();
-            let _ = target.remove_event_listener_with_callback("storage", l.as_ref().unchecked_ref());
+            let _ =
+                target.remove_event_listener_with_callback("storage", l.as_ref().unchecked_ref());
         }
     }
 }
@@ -132,7 +133,9 @@ impl PkceClient {
     /// Checks the configuration once and keeps it. Throws `PkceError`
     /// `invalid_config` naming the option at fault (`err.field`).
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "PkceClientConfig")] config: JsValue) -> std::result::Result<PkceClient, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "PkceClientConfig")] config: JsValue,
+    ) -> std::result::Result<PkceClient, JsValue> {
         Ok(PkceClient::build(&config)?)
     }
 
@@ -193,7 +196,10 @@ impl PkceClient {
         future_to_promise(async move {
             let url = inner.authorize_url(&options).await?;
             let location = web_sys::window().map(|w| w.location()).ok_or_else(|| {
-                Error::config("login", "login() needs a page; use authorizeUrl() elsewhere")
+                Error::config(
+                    "login",
+                    "login() needs a page; use authorizeUrl() elsewhere",
+                )
             })?;
             location.assign(&url)?;
             Ok(JsValue::UNDEFINED)
@@ -203,8 +209,15 @@ impl PkceClient {
     /// Whether `href` (default: the current location) is a response for this
     /// redirectUri: the same URL without its query, carrying `code` or `error`.
     #[wasm_bindgen(js_name = isCallback)]
-    pub fn is_callback(&self, #[wasm_bindgen(unchecked_param_type = "string")] href: JsValue) -> bool {
-        let href = if href.is_undefined() { location_href().map(JsValue::from) } else { Some(href) };
+    pub fn is_callback(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] href: JsValue,
+    ) -> bool {
+        let href = if href.is_undefined() {
+            location_href().map(JsValue::from)
+        } else {
+            Some(href)
+        };
         href.and_then(|h| h.as_string())
             .is_some_and(|h| self.inner.is_callback(&h))
     }
@@ -214,7 +227,10 @@ impl PkceClient {
     /// TokenSet. `href` defaults to `location.href`, which is then cleaned of
     /// `code` and `state` first.
     #[wasm_bindgen(js_name = handleCallback, unchecked_return_type = "Promise<TokenSet>")]
-    pub fn handle_callback(&self, #[wasm_bindgen(unchecked_param_type = "string")] href: JsValue) -> js_sys::Promise {
+    pub fn handle_callback(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] href: JsValue,
+    ) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move { inner.handle_callback(href).await })
     }
@@ -232,7 +248,10 @@ impl PkceClient {
     pub fn refresh(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
         future_to_promise(async move {
-            let s = inner.load().await?.ok_or_else(|| login_required("no session: log in first"))?;
+            let s = inner
+                .load()
+                .await?
+                .ok_or_else(|| login_required("no session: log in first"))?;
             let mut t = Inner::refresh(&inner, s.access_token).await?;
             t.received_at = None;
             Ok(to_js(&t))
@@ -243,7 +262,9 @@ impl PkceClient {
     #[wasm_bindgen(js_name = getSession, unchecked_return_type = "Promise<Session | null>")]
     pub fn get_session(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { Ok(inner.load().await?.map_or(JsValue::NULL, |s| to_js(&s))) })
+        future_to_promise(
+            async move { Ok(inner.load().await?.map_or(JsValue::NULL, |s| to_js(&s))) },
+        )
     }
 
     /// `fetch` with `Authorization: Bearer …`. On a 401 whose
@@ -284,7 +305,11 @@ impl PkceClient {
                 return Ok(JsValue::UNDEFINED);
             };
             if inner.cfg.revocation_endpoint.is_none() {
-                return Err(Error::config("revocationEndpoint", "the provider has no revocation endpoint").into());
+                return Err(Error::config(
+                    "revocationEndpoint",
+                    "the provider has no revocation endpoint",
+                )
+                .into());
             }
             inner.revoke(&s).await?;
             Ok(JsValue::UNDEFINED)
@@ -367,7 +392,8 @@ async fn fetch_metadata(http: &Transport, issuer: &str) -> Result<Found> {
         }
     }
     let bad = |message| Error::new(Code::DiscoveryError, message).field("body");
-    let text = text.ok_or_else(|| bad("provider metadata answered an HTTP error").status(status))?;
+    let text =
+        text.ok_or_else(|| bad("provider metadata answered an HTTP error").status(status))?;
     let v = value::parse(&text).ok_or_else(|| bad("metadata is not JSON"))?;
     let m: Metadata = value::read(&v).ok_or_else(|| bad("metadata is not an object"))?;
     discovery::check(issuer, m)
@@ -383,7 +409,13 @@ impl Inner {
     }
 
     async fn authorize_url(&self, options: &JsValue) -> Result<String> {
-        let get = |k| if options.is_object() { value::get(options, k) } else { JsValue::UNDEFINED };
+        let get = |k| {
+            if options.is_object() {
+                value::get(options, k)
+            } else {
+                JsValue::UNDEFINED
+            }
+        };
         let app_state = get("appState");
         let app_state = if app_state.is_undefined() {
             None
@@ -427,7 +459,10 @@ impl Inner {
         }
     }
 
-    async fn handle_callback(self: Rc<Self>, href: JsValue) -> std::result::Result<JsValue, JsValue> {
+    async fn handle_callback(
+        self: Rc<Self>,
+        href: JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
         let here = location_href();
         let href = if href.is_undefined() || href.is_null() {
             here.clone()
@@ -464,11 +499,10 @@ impl Inner {
             )
             .into());
         }
-        let text = self
-            .storage
-            .take(&key)
-            .await?
-            .ok_or_else(|| Error::new(Code::NoTransaction, "no pending login for this state"))?;
+        let text =
+            self.storage.take(&key).await?.ok_or_else(|| {
+                Error::new(Code::NoTransaction, "no pending login for this state")
+            })?;
         let (verifier, record) = value::parse(&text)
             .and_then(|v| value::read::<Record>(&v))
             .and_then(Record::into_checked)
@@ -491,7 +525,8 @@ impl Inner {
             // An ID token that cannot be checked (no openid, no keys) is
             // not passed on.
             if openid || self.cfg.jwks_uri.is_some() {
-                tokens.claims = Inner::verify_id_token(&self, &id_token, record.nonce.as_deref(), None).await?;
+                tokens.claims =
+                    Inner::verify_id_token(&self, &id_token, record.nonce.as_deref(), None).await?;
                 tokens.id_token = Some(id_token);
             }
         }
@@ -590,14 +625,22 @@ impl Inner {
         if let Some(uri) = self.found_jwks_uri.borrow().clone() {
             return Ok(uri);
         }
-        let issuer = self
-            .cfg
-            .issuer
-            .as_deref()
-            .ok_or_else(|| Error::config("jwksUri", "an ID token arrived but no jwksUri is configured"))?;
-        let uri = fetch_metadata(&self.http, issuer).await?.jwks_uri.ok_or_else(|| {
-            Error::new(Code::DiscoveryError, "the provider's metadata has no jwks_uri").field("jwks_uri")
+        let issuer = self.cfg.issuer.as_deref().ok_or_else(|| {
+            Error::config(
+                "jwksUri",
+                "an ID token arrived but no jwksUri is configured",
+            )
         })?;
+        let uri = fetch_metadata(&self.http, issuer)
+            .await?
+            .jwks_uri
+            .ok_or_else(|| {
+                Error::new(
+                    Code::DiscoveryError,
+                    "the provider's metadata has no jwks_uri",
+                )
+                .field("jwks_uri")
+            })?;
         *self.found_jwks_uri.borrow_mut() = Some(uri.clone());
         Ok(uri)
     }
@@ -605,23 +648,33 @@ impl Inner {
     /// `again`: the cached keys lacked the token's; bypass the HTTP cache too.
     async fn fetch_jwks(&self, again: bool) -> Result<Vec<JsValue>> {
         let uri = self.jwks_uri().await?;
-        let offline = || Error::new(Code::NetworkError, "the provider's JWKS could not be fetched");
+        let offline = || {
+            Error::new(
+                Code::NetworkError,
+                "the provider's JWKS could not be fetched",
+            )
+        };
         let reply = self
             .http
             .get(&uri, if again { Cache::Reload } else { Cache::Default })
             .await
             .map_err(|_| offline())?;
         if reply.status != 200 {
-            return Err(Error::new(Code::InvalidIdToken, "the provider's JWKS answered an HTTP error")
-                .field("jwks")
-                .status(reply.status));
+            return Err(Error::new(
+                Code::InvalidIdToken,
+                "the provider's JWKS answered an HTTP error",
+            )
+            .field("jwks")
+            .status(reply.status));
         }
         let text = reply.text().await.map_err(|_| offline())?;
         let keys = value::parse(&text)
             .filter(value::is_object)
             .map(|v| value::get(&v, "keys"))
             .filter(js_sys::Array::is_array)
-            .ok_or_else(|| Error::new(Code::InvalidIdToken, "the provider's JWKS has no keys").field("jwks"))?;
+            .ok_or_else(|| {
+                Error::new(Code::InvalidIdToken, "the provider's JWKS has no keys").field("jwks")
+            })?;
         let keys: Vec<JsValue> = js_sys::Array::from(&keys).iter().collect();
         *self.jwks.borrow_mut() = Some(keys.clone());
         Ok(keys)
@@ -646,10 +699,11 @@ impl Inner {
             received_at: Some(now()),
             ..tokens.clone()
         };
-        let text = self
-            .tokens
-            .as_ref()
-            .map(|_| js_sys::JSON::stringify(&to_js(&session)).map(String::from).unwrap_or_default());
+        let text = self.tokens.as_ref().map(|_| {
+            js_sys::JSON::stringify(&to_js(&session))
+                .map(String::from)
+                .unwrap_or_default()
+        });
         *self.session.borrow_mut() = Some(session);
         if let (Some(store), Some(text)) = (&self.tokens, text) {
             store.set(&self.session_key(), &text).await?;
@@ -669,17 +723,18 @@ impl Inner {
     fn watch_session(this: &Rc<Inner>) {
         let weak: Weak<Inner> = Rc::downgrade(this);
         let key = this.session_key();
-        let listener = Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |e: web_sys::StorageEvent| {
-            if e.key().as_deref() != Some(key.as_str()) {
-                return;
-            }
-            if let Some(inner) = weak.upgrade() {
-                let resolve = inner.on_session_change.borrow().clone();
-                if let Some(f) = resolve {
-                    let _ = f.call0(&JsValue::NULL);
+        let listener =
+            Closure::<dyn FnMut(web_sys::StorageEvent)>::new(move |e: web_sys::StorageEvent| {
+                if e.key().as_deref() != Some(key.as_str()) {
+                    return;
                 }
-            }
-        });
+                if let Some(inner) = weak.upgrade() {
+                    let resolve = inner.on_session_change.borrow().clone();
+                    if let Some(f) = resolve {
+                        let _ = f.call0(&JsValue::NULL);
+                    }
+                }
+            });
         let target: web_sys::EventTarget = js_sys::global().unchecked_into();
         if target
             .add_event_listener_with_callback("storage", listener.as_ref().unchecked_ref())
@@ -690,7 +745,10 @@ impl Inner {
     }
 
     async fn access_token(this: &Rc<Inner>) -> std::result::Result<String, JsValue> {
-        let s = this.load().await?.ok_or_else(|| login_required("no session: log in first"))?;
+        let s = this
+            .load()
+            .await?
+            .ok_or_else(|| login_required("no session: log in first"))?;
         if still_fresh(&s, now()) {
             return Ok(s.access_token);
         }
@@ -722,7 +780,8 @@ impl Inner {
             }
         };
         let v = JsFuture::from(p).await?;
-        Ok(value::read(&v).ok_or_else(|| login_required("the refreshed session could not be read"))?)
+        Ok(value::read(&v)
+            .ok_or_else(|| login_required("the refreshed session could not be read"))?)
     }
 
     async fn refresh_locked(this: &Rc<Inner>, stale: String, waited: bool) -> Result<TokenSet> {
@@ -731,7 +790,10 @@ impl Inner {
         // copy per renderer): a tab that waited for the lock while another
         // refreshed may still read the old session. The `storage` event marks
         // the moment the new one has arrived; wait for it, briefly.
-        if waited && this.listener.borrow().is_some() && cur.as_ref().is_some_and(|s| s.access_token == stale) {
+        if waited
+            && this.listener.borrow().is_some()
+            && cur.as_ref().is_some_and(|s| s.access_token == stale)
+        {
             let p = js_sys::Promise::new(&mut |resolve, _reject| {
                 let _ = set_timeout(&resolve, STORAGE_SETTLE_MS);
                 *this.on_session_change.borrow_mut() = Some(resolve);
@@ -748,7 +810,9 @@ impl Inner {
         }
         let Some(refresh_token) = &cur.refresh_token else {
             this.clear().await;
-            return Err(login_required("the session expired and has no refresh token"));
+            return Err(login_required(
+                "the session expired and has no refresh token",
+            ));
         };
         let body = token::refresh_body(refresh_token, &this.cfg.client_id);
         let mut tokens = match this.token_request(&body, false).await {
@@ -768,7 +832,8 @@ impl Inner {
             tokens.refresh_token = cur.refresh_token.clone();
         }
         if let Some(id_token) = tokens.id_token.clone() {
-            tokens.claims = Inner::verify_id_token(this, &id_token, None, Some(&cur.claims)).await?;
+            tokens.claims =
+                Inner::verify_id_token(this, &id_token, None, Some(&cur.claims)).await?;
         } else if cur.id_token.is_some() {
             tokens.id_token = cur.id_token.clone();
             tokens.claims = cur.claims.clone();
@@ -777,13 +842,22 @@ impl Inner {
         Ok(tokens)
     }
 
-    async fn fetch(this: &Rc<Inner>, input: &JsValue, init: &JsValue) -> std::result::Result<JsValue, JsValue> {
+    async fn fetch(
+        this: &Rc<Inner>,
+        input: &JsValue,
+        init: &JsValue,
+    ) -> std::result::Result<JsValue, JsValue> {
         let token = Inner::access_token(this).await?;
         let res: web_sys::Response = send_with_token(input, init, &token).await?.unchecked_into();
         if res.status() != 401 {
             return Ok(res.into());
         }
-        let challenge = res.headers().get("www-authenticate").ok().flatten().unwrap_or_default();
+        let challenge = res
+            .headers()
+            .get("www-authenticate")
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         if bearer_error(&challenge).as_deref() != Some("invalid_token") {
             return Ok(res.into());
         }
@@ -792,7 +866,13 @@ impl Inner {
     }
 
     async fn logout(&self, options: &JsValue) -> std::result::Result<JsValue, JsValue> {
-        let get = |k| if options.is_object() { value::get(options, k) } else { JsValue::UNDEFINED };
+        let get = |k| {
+            if options.is_object() {
+                value::get(options, k)
+            } else {
+                JsValue::UNDEFINED
+            }
+        };
         let return_to = get("returnTo").as_string();
         let open = get("open");
         let s = self.load().await?;
@@ -838,7 +918,11 @@ impl Inner {
             ("client_id", &self.cfg.client_id),
         ]);
         let endpoint = self.cfg.revocation_endpoint.as_deref().unwrap_or_default();
-        let reply = self.http.post(endpoint, &body).await.map_err(http::post_failed)?;
+        let reply = self
+            .http
+            .post(endpoint, &body)
+            .await
+            .map_err(http::post_failed)?;
         // RFC 7009 §2.2: 200 is success whatever the body says.
         if reply.status == 200 {
             return Ok(());
@@ -864,7 +948,11 @@ pub fn still_fresh(s: &TokenSet, now: f64) -> bool {
 
 /// The app's request with `Authorization: Bearer <token>`, through the
 /// page's `fetch`. The token goes in the header only (RFC 6750 §2.1).
-async fn send_with_token(input: &JsValue, init: &JsValue, token: &str) -> std::result::Result<JsValue, JsValue> {
+async fn send_with_token(
+    input: &JsValue,
+    init: &JsValue,
+    token: &str,
+) -> std::result::Result<JsValue, JsValue> {
     let merged = js_sys::Object::new();
     if init.is_object() {
         js_sys::Object::assign(&merged, init.unchecked_ref());
@@ -906,11 +994,26 @@ mod tests {
         assert!(still_fresh(&session(None, None), now));
         // An hour-long token: refreshed in its last minute.
         let start = now - 3_000_000.0;
-        assert!(still_fresh(&session(Some(now + 61_000.0), Some(start)), now));
-        assert!(!still_fresh(&session(Some(now + 59_000.0), Some(start)), now));
+        assert!(still_fresh(
+            &session(Some(now + 61_000.0), Some(start)),
+            now
+        ));
+        assert!(!still_fresh(
+            &session(Some(now + 59_000.0), Some(start)),
+            now
+        ));
         // A 60-second token: refreshed in its second half.
-        assert!(still_fresh(&session(Some(now + 31_000.0), Some(now - 29_000.0)), now));
-        assert!(!still_fresh(&session(Some(now + 29_000.0), Some(now - 31_000.0)), now));
-        assert!(!still_fresh(&session(Some(now - 1.0), Some(now - 60_000.0)), now));
+        assert!(still_fresh(
+            &session(Some(now + 31_000.0), Some(now - 29_000.0)),
+            now
+        ));
+        assert!(!still_fresh(
+            &session(Some(now + 29_000.0), Some(now - 31_000.0)),
+            now
+        ));
+        assert!(!still_fresh(
+            &session(Some(now - 1.0), Some(now - 60_000.0)),
+            now
+        ));
     }
 }

@@ -109,13 +109,14 @@ impl Options {
                 .field(key));
             }
             let Some(&(name, kind)) = OPTIONS.iter().find(|(k, _)| *k == key) else {
-                return Err(Error::new(Code::InvalidConfig, "unknown configuration option").field(key));
+                return Err(
+                    Error::new(Code::InvalidConfig, "unknown configuration option").field(key),
+                );
             };
             check_kind(&value::get(config, name), kind, name)?;
         }
-        serde_wasm_bindgen::from_value(config.clone()).map_err(|_| {
-            Error::new(Code::InvalidConfig, "the configuration could not be read")
-        })
+        serde_wasm_bindgen::from_value(config.clone())
+            .map_err(|_| Error::new(Code::InvalidConfig, "the configuration could not be read"))
     }
 }
 
@@ -157,7 +158,10 @@ impl<'de> Deserialize<'de> for Params {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("an object of strings")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> std::result::Result<Params, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> std::result::Result<Params, A::Error> {
                 let mut out = Vec::new();
                 while let Some(pair) = m.next_entry()? {
                     out.push(pair);
@@ -176,7 +180,12 @@ impl Params {
         if v.is_undefined() || v.is_null() {
             return Ok(Params::default());
         }
-        let bad = || Error::config("extraAuthParams", "extraAuthParams must be an object of strings");
+        let bad = || {
+            Error::config(
+                "extraAuthParams",
+                "extraAuthParams must be an object of strings",
+            )
+        };
         if !check_params(v) {
             return Err(bad());
         }
@@ -239,9 +248,10 @@ impl Config {
         if let Some(iss) = &o.issuer {
             check_issuer(iss)?;
         }
-        let client_id = given(o.client_id).ok_or_else(|| Error::config("clientId", "clientId is required"))?;
-        let redirect_uri =
-            given(o.redirect_uri).ok_or_else(|| Error::config("redirectUri", "redirectUri is required"))?;
+        let client_id =
+            given(o.client_id).ok_or_else(|| Error::config("clientId", "clientId is required"))?;
+        let redirect_uri = given(o.redirect_uri)
+            .ok_or_else(|| Error::config("redirectUri", "redirectUri is required"))?;
         let redirect_base = redirect_base(&redirect_uri)?;
         let optional = |v: Option<String>, field| -> Result<Option<String>> {
             let v = given(v);
@@ -320,11 +330,22 @@ pub fn is_loopback(host: &str) -> bool {
             .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
+/// A host name as a resolver takes it: letters, digits, `-`, `.`, `_`, or a
+/// bracketed IPv6 address. Internationalised names arrive here in punycode;
+/// what is left out is what some parsers let through percent-encoded
+/// (Chromium keeps `exa mple.com` as `exa%20mple.com`).
+fn plain_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'[' | b']' | b':')
+        })
+}
+
 /// https, or http on a loopback host (as browsers allow for secure contexts);
 /// no credentials in the URL.
 fn secure_url(s: &str, field: &'static str) -> Result<web_sys::Url> {
     let u = parse_url(s)
-        .filter(|u| !u.hostname().is_empty())
+        .filter(|u| plain_host(&u.hostname()))
         .ok_or_else(|| Error::config(field, "not an absolute URL"))?;
     if !u.username().is_empty() || !u.password().is_empty() {
         return Err(Error::config(field, "URL has user:password@"));
@@ -384,7 +405,7 @@ fn redirect_base(s: &str) -> Result<String> {
     }
     let protocol = u.protocol();
     match protocol.trim_end_matches(':') {
-        "https" if !u.hostname().is_empty() => {}
+        "https" if plain_host(&u.hostname()) => {}
         "http" if is_loopback(&u.hostname()) => {}
         "http" | "https" => return Err(Error::config(F, "must be https (http: loopback only)")),
         "javascript" | "data" | "file" | "blob" | "about" | "vbscript" | "ws" | "wss" | "ftp"
@@ -434,9 +455,14 @@ mod tests {
     fn st06_extra_params_cannot_set_protocol_parameters() {
         for name in PROTOCOL_PARAMS.iter().chain(&[""]) {
             let p = Params(vec![((*name).into(), "x".into())]);
-            assert_eq!(p.check().unwrap_err().field.as_deref(), Some("extraAuthParams"));
+            assert_eq!(
+                p.check().unwrap_err().field.as_deref(),
+                Some("extraAuthParams")
+            );
         }
-        assert!(Params(vec![("prompt".into(), "login".into())]).check().is_ok());
+        assert!(Params(vec![("prompt".into(), "login".into())])
+            .check()
+            .is_ok());
     }
 }
 
@@ -597,7 +623,14 @@ mod browser_tests {
 
     #[test]
     fn transaction_ttl_bounds() {
-        for (ttl, ok) in [(1.0, true), (86_400.0, true), (0.0, false), (86_401.0, false), (1.5, false), (f64::NAN, false)] {
+        for (ttl, ok) in [
+            (1.0, true),
+            (86_400.0, true),
+            (0.0, false),
+            (86_401.0, false),
+            (1.5, false),
+            (f64::NAN, false),
+        ] {
             let mut o = options();
             o.transaction_ttl_seconds = Some(ttl);
             assert_eq!(Config::new(o).is_ok(), ok, "{ttl}");
@@ -617,19 +650,27 @@ mod browser_tests {
         let c = Config::new(o).unwrap();
         assert_eq!(
             c.extra_auth_params.0,
-            [("prompt".into(), "login".into()), ("ui_locales".into(), "fr".into())]
+            [
+                ("prompt".into(), "login".into()),
+                ("ui_locales".into(), "fr".into())
+            ]
         );
         assert!(c.require_iss);
         for (json, field) in [
             (r#"{"redirectURI":"x"}"#, "redirectURI"),
             (r#"{"clientSecret":"s"}"#, "clientSecret"),
             (r#"{"clientId":5}"#, "clientId"),
-            (r#"{"transactionTtlSeconds":"600"}"#, "transactionTtlSeconds"),
+            (
+                r#"{"transactionTtlSeconds":"600"}"#,
+                "transactionTtlSeconds",
+            ),
             (r#"{"extraAuthParams":{"a":1}}"#, "extraAuthParams"),
             (r#"{"extraAuthParams":["a"]}"#, "extraAuthParams"),
             (r#"{"requireIss":"yes"}"#, "requireIss"),
         ] {
-            let e = Options::read(&js_sys::JSON::parse(json).unwrap()).err().unwrap();
+            let e = Options::read(&js_sys::JSON::parse(json).unwrap())
+                .err()
+                .unwrap();
             assert_eq!(e.field.as_deref(), Some(field), "{json}");
         }
         assert_eq!(

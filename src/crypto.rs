@@ -73,7 +73,12 @@ pub async fn verify(
     let Ok(key) = JsFuture::from(p).await else {
         return false;
     };
-    let Ok(p) = subtle.verify_with_object_and_u8_array_and_u8_array(&check, &key.unchecked_into(), signature, data) else {
+    let Ok(p) = subtle.verify_with_object_and_u8_array_and_u8_array(
+        &check,
+        &key.unchecked_into(),
+        signature,
+        data,
+    ) else {
         return false;
     };
     JsFuture::from(p).await.ok().and_then(|v| v.as_bool()) == Some(true)

@@ -21,10 +21,17 @@ pub fn well_known(issuer: &str) -> [String; 2] {
     let trimmed = issuer.strip_suffix('/').unwrap_or(issuer);
     // scheme://authority ends at the first '/' after "//".
     let after = trimmed.find("://").map_or(0, |i| i + 3);
-    let split = trimmed[after..].find('/').map_or(trimmed.len(), |i| after + i);
+    let split = trimmed[after..]
+        .find('/')
+        .map_or(trimmed.len(), |i| after + i);
     [
         [trimmed, "/.well-known/openid-configuration"].concat(),
-        [&trimmed[..split], "/.well-known/oauth-authorization-server", &trimmed[split..]].concat(),
+        [
+            &trimmed[..split],
+            "/.well-known/oauth-authorization-server",
+            &trimmed[split..],
+        ]
+        .concat(),
     ]
 }
 
@@ -65,7 +72,9 @@ pub struct Found {
 pub fn check_issuer_and_pkce(issuer: &str, m: &Metadata) -> Result<()> {
     match &m.issuer {
         Some(Value::String(s)) if s == issuer => {}
-        Some(Value::String(_)) => return Err(bad("issuer", "metadata issuer differs from the issuer")),
+        Some(Value::String(_)) => {
+            return Err(bad("issuer", "metadata issuer differs from the issuer"))
+        }
         _ => return Err(bad("issuer", "metadata has no issuer")),
     }
     // Absent means unknown: S256 is used anyway and `state` protects the flow;
@@ -83,17 +92,19 @@ pub fn check_issuer_and_pkce(issuer: &str, m: &Metadata) -> Result<()> {
 /// Checks issuer `issuer`'s metadata.
 pub fn check(issuer: &str, m: Metadata) -> Result<Found> {
     check_issuer_and_pkce(issuer, &m)?;
-    let endpoint = |v: Option<Value>, name: &'static str, required: bool| -> Result<Option<String>> {
-        match v {
-            None if !required => Ok(None),
-            Some(Value::String(s)) => {
-                check_endpoint(&s, name).map_err(|e| bad(name, e.message))?;
-                Ok(Some(s))
+    let endpoint =
+        |v: Option<Value>, name: &'static str, required: bool| -> Result<Option<String>> {
+            match v {
+                None if !required => Ok(None),
+                Some(Value::String(s)) => {
+                    check_endpoint(&s, name).map_err(|e| bad(name, e.message))?;
+                    Ok(Some(s))
+                }
+                _ => Err(bad(name, "endpoint missing")),
             }
-            _ => Err(bad(name, "endpoint missing")),
-        }
-    };
-    let authorization_endpoint = endpoint(m.authorization_endpoint, "authorization_endpoint", true)?;
+        };
+    let authorization_endpoint =
+        endpoint(m.authorization_endpoint, "authorization_endpoint", true)?;
     let token_endpoint = endpoint(m.token_endpoint, "token_endpoint", true)?;
     Ok(Found {
         authorization_endpoint: authorization_endpoint.unwrap_or_default(),
@@ -147,24 +158,48 @@ mod tests {
 
     #[test]
     fn cf09_issuer_must_be_identical() {
-        for other in ["https://as.example/", "https://AS.example", "https://evil.example"] {
-            let m = Metadata { issuer: s(other), ..good() };
-            assert_eq!(check_issuer_and_pkce(ISS, &m).unwrap_err().field.as_deref(), Some("issuer"));
+        for other in [
+            "https://as.example/",
+            "https://AS.example",
+            "https://evil.example",
+        ] {
+            let m = Metadata {
+                issuer: s(other),
+                ..good()
+            };
+            assert_eq!(
+                check_issuer_and_pkce(ISS, &m).unwrap_err().field.as_deref(),
+                Some("issuer")
+            );
         }
         for missing in [None, Some(Value::Number(123.0))] {
-            let m = Metadata { issuer: missing, ..good() };
-            assert_eq!(check_issuer_and_pkce(ISS, &m).unwrap_err().field.as_deref(), Some("issuer"));
+            let m = Metadata {
+                issuer: missing,
+                ..good()
+            };
+            assert_eq!(
+                check_issuer_and_pkce(ISS, &m).unwrap_err().field.as_deref(),
+                Some("issuer")
+            );
         }
     }
 
     #[test]
     fn cf11_plain_only_is_refused_cf12_absent_is_fine() {
         let plain = Metadata {
-            code_challenge_methods_supported: Some(Value::Array(vec![Value::String("plain".into())])),
+            code_challenge_methods_supported: Some(Value::Array(vec![Value::String(
+                "plain".into(),
+            )])),
             ..good()
         };
         let e = check_issuer_and_pkce(ISS, &plain).unwrap_err();
-        assert_eq!((e.code, e.field.as_deref()), (Code::DiscoveryError, Some("code_challenge_methods_supported")));
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (
+                Code::DiscoveryError,
+                Some("code_challenge_methods_supported")
+            )
+        );
         assert!(check_issuer_and_pkce(ISS, &good()).is_ok());
         let both = Metadata {
             code_challenge_methods_supported: Some(Value::Array(vec![
@@ -199,27 +234,60 @@ mod browser_tests {
         let f = check(ISS, m).unwrap();
         assert_eq!(f.token_endpoint, "https://as.example/token");
         assert_eq!(f.jwks_uri.as_deref(), Some("https://as.example/jwks"));
-        assert_eq!(f.revocation_endpoint.as_deref(), Some("https://as.example/revoke"));
+        assert_eq!(
+            f.revocation_endpoint.as_deref(),
+            Some("https://as.example/revoke")
+        );
         assert!(f.require_iss);
         assert!(!check(ISS, good()).unwrap().require_iss);
     }
 
     #[test]
     fn cf02_cf10_unusable_endpoints() {
-        let m = Metadata { token_endpoint: s("http://as.example/token"), ..good() };
-        assert_eq!(check(ISS, m).unwrap_err().field.as_deref(), Some("token_endpoint"));
-        let m = Metadata { jwks_uri: s("http://as.example/jwks"), ..good() };
-        assert_eq!(check(ISS, m).unwrap_err().field.as_deref(), Some("jwks_uri"));
-        let m = Metadata { token_endpoint: None, ..good() };
-        assert_eq!(check(ISS, m).unwrap_err().field.as_deref(), Some("token_endpoint"));
-        let m = Metadata { authorization_endpoint: Some(Value::Number(1.0)), ..good() };
-        assert_eq!(check(ISS, m).unwrap_err().field.as_deref(), Some("authorization_endpoint"));
+        let m = Metadata {
+            token_endpoint: s("http://as.example/token"),
+            ..good()
+        };
+        assert_eq!(
+            check(ISS, m).unwrap_err().field.as_deref(),
+            Some("token_endpoint")
+        );
+        let m = Metadata {
+            jwks_uri: s("http://as.example/jwks"),
+            ..good()
+        };
+        assert_eq!(
+            check(ISS, m).unwrap_err().field.as_deref(),
+            Some("jwks_uri")
+        );
+        let m = Metadata {
+            token_endpoint: None,
+            ..good()
+        };
+        assert_eq!(
+            check(ISS, m).unwrap_err().field.as_deref(),
+            Some("token_endpoint")
+        );
+        let m = Metadata {
+            authorization_endpoint: Some(Value::Number(1.0)),
+            ..good()
+        };
+        assert_eq!(
+            check(ISS, m).unwrap_err().field.as_deref(),
+            Some("authorization_endpoint")
+        );
     }
 
     #[test]
     fn urls_need_a_valid_issuer() {
-        assert_eq!(urls("http://as.example").unwrap_err().code, Code::DiscoveryError);
-        assert_eq!(urls("https://as.example?x").unwrap_err().code, Code::DiscoveryError);
+        assert_eq!(
+            urls("http://as.example").unwrap_err().code,
+            Code::DiscoveryError
+        );
+        assert_eq!(
+            urls("https://as.example?x").unwrap_err().code,
+            Code::DiscoveryError
+        );
         assert!(urls(ISS).is_ok());
     }
 }

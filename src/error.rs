@@ -241,10 +241,7 @@ mod tests {
     #[test]
     fn display_is_code_and_message() {
         let e = Error::config("redirectUri", "redirectUri has a fragment");
-        assert_eq!(
-            e.to_string(),
-            "invalid_config: redirectUri has a fragment"
-        );
+        assert_eq!(e.to_string(), "invalid_config: redirectUri has a fragment");
     }
 
     /// `js/error.d.ts` lists the codes for TypeScript; it must list exactly

@@ -76,11 +76,20 @@ impl Transport {
         self.send(url, None, cache).await
     }
 
-    async fn send(&self, url: &str, body: Option<&str>, cache: Cache) -> std::result::Result<Reply, Failure> {
+    async fn send(
+        &self,
+        url: &str,
+        body: Option<&str>,
+        cache: Cache,
+    ) -> std::result::Result<Reply, Failure> {
         match self {
             Transport::Browser => {
                 let mut b = RequestBuilder::new(url)
-                    .method(if body.is_some() { Method::POST } else { Method::GET })
+                    .method(if body.is_some() {
+                        Method::POST
+                    } else {
+                        Method::GET
+                    })
                     .header("accept", "application/json")
                     .redirect(RequestRedirect::Manual)
                     .credentials(RequestCredentials::Omit);
@@ -107,10 +116,18 @@ impl Transport {
                 let init = js_sys::Object::new();
                 let headers = js_sys::Object::new();
                 if body.is_some() {
-                    value::set(&headers, "content-type", &"application/x-www-form-urlencoded".into());
+                    value::set(
+                        &headers,
+                        "content-type",
+                        &"application/x-www-form-urlencoded".into(),
+                    );
                 }
                 value::set(&headers, "accept", &"application/json".into());
-                value::set(&init, "method", &(if body.is_some() { "POST" } else { "GET" }).into());
+                value::set(
+                    &init,
+                    "method",
+                    &(if body.is_some() { "POST" } else { "GET" }).into(),
+                );
                 value::set(&init, "headers", &headers);
                 if let Some(text) = body {
                     value::set(&init, "body", &text.into());
@@ -157,7 +174,9 @@ impl Reply {
                 if !headers.is_object() {
                     return None;
                 }
-                value::call(&headers, "get", &[&name.into()]).ok()?.as_string()
+                value::call(&headers, "get", &[&name.into()])
+                    .ok()?
+                    .as_string()
             }
         }
     }
@@ -188,7 +207,10 @@ pub fn post_failed(f: Failure) -> Error {
             Code::NetworkError,
             "the request to the provider failed (offline, DNS, TLS or CORS)",
         ),
-        Failure::NotAResponse => Error::new(Code::InvalidTokenResponse, "fetch did not return a Response"),
+        Failure::NotAResponse => Error::new(
+            Code::InvalidTokenResponse,
+            "fetch did not return a Response",
+        ),
     }
 }
 

@@ -59,7 +59,9 @@ pub struct Compact<'a> {
 /// Three parts (a JWE has five).
 pub fn split(token: &str) -> Result<Compact<'_>> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(bad("id_token", "ID token is not a JWS"));
     };
     Ok(Compact {
@@ -145,7 +147,8 @@ pub fn read_claims(c: &Compact<'_>) -> Result<(Claims, JsValue)> {
         .and_then(|t| value::parse(&t))
         .filter(value::is_object)
         .ok_or_else(|| bad("payload", "ID token payload malformed"))?;
-    let claims = value::read(&object).ok_or_else(|| bad("payload", "ID token payload malformed"))?;
+    let claims =
+        value::read(&object).ok_or_else(|| bad("payload", "ID token payload malformed"))?;
     Ok((claims, object))
 }
 
@@ -240,7 +243,10 @@ impl JwkInfo {
         string(&self.kty) == Some(alg.kty())
             && (alg != Alg::Es256 || string(&self.crv) == Some("P-256"))
             && self.use_.as_ref().is_none_or(|u| u.as_str() == Some("sig"))
-            && self.alg.as_ref().is_none_or(|a| a.as_str() == Some(alg.as_str()))
+            && self
+                .alg
+                .as_ref()
+                .is_none_or(|a| a.as_str() == Some(alg.as_str()))
             && kid.is_none_or(|k| string(&self.kid) == Some(k))
     }
 }
@@ -292,63 +298,218 @@ mod tests {
     #[test]
     fn accepts_good_claims() {
         check_claims(&claims(), &want(Some("n1"))).unwrap();
-        let c = Claims { aud: Some(Value::Array(vec![Value::String("c1".into())])), azp: s("c1"), ..claims() };
+        let c = Claims {
+            aud: Some(Value::Array(vec![Value::String("c1".into())])),
+            azp: s("c1"),
+            ..claims()
+        };
         check_claims(&c, &want(Some("n1"))).unwrap();
     }
 
     #[test]
     fn id03_id04_id05_algorithms() {
         for alg in [s("none"), s("HS256"), s("RS512"), None, n(1.0)] {
-            let h = Header { alg: alg.clone(), ..Header::default() };
-            assert_eq!(check_header(h).unwrap_err().field.as_deref(), Some("alg"), "{alg:?}");
+            let h = Header {
+                alg: alg.clone(),
+                ..Header::default()
+            };
+            assert_eq!(
+                check_header(h).unwrap_err().field.as_deref(),
+                Some("alg"),
+                "{alg:?}"
+            );
         }
-        for (a, want) in [("RS256", Alg::Rs256), ("PS256", Alg::Ps256), ("ES256", Alg::Es256)] {
-            let h = Header { alg: s(a), kid: s("k1"), ..Header::default() };
+        for (a, want) in [
+            ("RS256", Alg::Rs256),
+            ("PS256", Alg::Ps256),
+            ("ES256", Alg::Es256),
+        ] {
+            let h = Header {
+                alg: s(a),
+                kid: s("k1"),
+                ..Header::default()
+            };
             assert_eq!(check_header(h).unwrap(), (want, Some("k1".into())));
         }
-        let h = Header { alg: s("RS256"), kid: n(1.0), ..Header::default() };
+        let h = Header {
+            alg: s("RS256"),
+            kid: n(1.0),
+            ..Header::default()
+        };
         assert_eq!(check_header(h).unwrap_err().field.as_deref(), Some("kid"));
     }
 
     #[test]
     fn id18_crit_is_refused() {
-        let h = Header { alg: s("RS256"), crit: Some(Value::Array(vec![Value::String("exp".into())])), ..Header::default() };
+        let h = Header {
+            alg: s("RS256"),
+            crit: Some(Value::Array(vec![Value::String("exp".into())])),
+            ..Header::default()
+        };
         assert_eq!(check_header(h).unwrap_err().field.as_deref(), Some("crit"));
     }
 
     #[test]
     fn id19_shape() {
         for t in ["a.b", "a.b.c.d", "a.b.c.d.e", "", "."] {
-            assert_eq!(split(t).err().unwrap().field.as_deref(), Some("id_token"), "{t}");
+            assert_eq!(
+                split(t).err().unwrap().field.as_deref(),
+                Some("id_token"),
+                "{t}"
+            );
         }
     }
 
     #[test]
     fn id06_to_id13_claims() {
-        assert_eq!(field(Claims { iss: s("https://evil.example"), ..claims() }), "iss");
-        assert_eq!(field(Claims { iss: s("https://as.example/"), ..claims() }), "iss");
-        assert_eq!(field(Claims { iss: None, ..claims() }), "iss");
-        assert_eq!(field(Claims { aud: s("c2"), ..claims() }), "aud");
-        assert_eq!(field(Claims { aud: None, ..claims() }), "aud");
-        let two = Some(Value::Array(vec![Value::String("c1".into()), Value::String("other".into())]));
-        assert_eq!(field(Claims { aud: two, ..claims() }), "aud");
-        assert_eq!(field(Claims { aud: Some(Value::Array(vec![])), ..claims() }), "aud");
-        assert_eq!(field(Claims { azp: s("other"), ..claims() }), "azp");
-        assert_eq!(field(Claims { exp: n(NOW_S - 301.0), ..claims() }), "exp");
-        assert_eq!(field(Claims { exp: None, ..claims() }), "exp");
-        assert_eq!(field(Claims { exp: s("123"), ..claims() }), "exp");
-        assert_eq!(field(Claims { exp: n(f64::NAN), ..claims() }), "exp");
-        assert_eq!(field(Claims { iat: None, ..claims() }), "iat");
-        assert_eq!(field(Claims { iat: n(NOW_S - 7.0 * 86400.0), ..claims() }), "iat");
-        assert_eq!(field(Claims { iat: n(NOW_S + 3600.0), ..claims() }), "iat");
-        assert_eq!(field(Claims { nonce: s("n2"), ..claims() }), "nonce");
-        assert_eq!(field(Claims { nonce: None, ..claims() }), "nonce");
+        assert_eq!(
+            field(Claims {
+                iss: s("https://evil.example"),
+                ..claims()
+            }),
+            "iss"
+        );
+        assert_eq!(
+            field(Claims {
+                iss: s("https://as.example/"),
+                ..claims()
+            }),
+            "iss"
+        );
+        assert_eq!(
+            field(Claims {
+                iss: None,
+                ..claims()
+            }),
+            "iss"
+        );
+        assert_eq!(
+            field(Claims {
+                aud: s("c2"),
+                ..claims()
+            }),
+            "aud"
+        );
+        assert_eq!(
+            field(Claims {
+                aud: None,
+                ..claims()
+            }),
+            "aud"
+        );
+        let two = Some(Value::Array(vec![
+            Value::String("c1".into()),
+            Value::String("other".into()),
+        ]));
+        assert_eq!(
+            field(Claims {
+                aud: two,
+                ..claims()
+            }),
+            "aud"
+        );
+        assert_eq!(
+            field(Claims {
+                aud: Some(Value::Array(vec![])),
+                ..claims()
+            }),
+            "aud"
+        );
+        assert_eq!(
+            field(Claims {
+                azp: s("other"),
+                ..claims()
+            }),
+            "azp"
+        );
+        assert_eq!(
+            field(Claims {
+                exp: n(NOW_S - 301.0),
+                ..claims()
+            }),
+            "exp"
+        );
+        assert_eq!(
+            field(Claims {
+                exp: None,
+                ..claims()
+            }),
+            "exp"
+        );
+        assert_eq!(
+            field(Claims {
+                exp: s("123"),
+                ..claims()
+            }),
+            "exp"
+        );
+        assert_eq!(
+            field(Claims {
+                exp: n(f64::NAN),
+                ..claims()
+            }),
+            "exp"
+        );
+        assert_eq!(
+            field(Claims {
+                iat: None,
+                ..claims()
+            }),
+            "iat"
+        );
+        assert_eq!(
+            field(Claims {
+                iat: n(NOW_S - 7.0 * 86400.0),
+                ..claims()
+            }),
+            "iat"
+        );
+        assert_eq!(
+            field(Claims {
+                iat: n(NOW_S + 3600.0),
+                ..claims()
+            }),
+            "iat"
+        );
+        assert_eq!(
+            field(Claims {
+                nonce: s("n2"),
+                ..claims()
+            }),
+            "nonce"
+        );
+        assert_eq!(
+            field(Claims {
+                nonce: None,
+                ..claims()
+            }),
+            "nonce"
+        );
         let e = check_claims(&claims(), &want(None)).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("nonce"));
-        assert_eq!(field(Claims { sub: None, ..claims() }), "sub");
-        assert_eq!(field(Claims { sub: s(""), ..claims() }), "sub");
+        assert_eq!(
+            field(Claims {
+                sub: None,
+                ..claims()
+            }),
+            "sub"
+        );
+        assert_eq!(
+            field(Claims {
+                sub: s(""),
+                ..claims()
+            }),
+            "sub"
+        );
         // Within the leeway.
-        check_claims(&Claims { exp: n(NOW_S - 59.0), ..claims() }, &want(Some("n1"))).unwrap();
+        check_claims(
+            &Claims {
+                exp: n(NOW_S - 59.0),
+                ..claims()
+            },
+            &want(Some("n1")),
+        )
+        .unwrap();
     }
 
     #[test]
@@ -356,28 +517,72 @@ mod tests {
         let first = claims();
         let mut w = want(None);
         w.previous = Some(&first);
-        check_claims(&Claims { nonce: None, ..claims() }, &w).unwrap();
+        check_claims(
+            &Claims {
+                nonce: None,
+                ..claims()
+            },
+            &w,
+        )
+        .unwrap();
         check_claims(&claims(), &w).unwrap();
-        let e = check_claims(&Claims { nonce: None, sub: s("u2"), ..claims() }, &w).unwrap_err();
+        let e = check_claims(
+            &Claims {
+                nonce: None,
+                sub: s("u2"),
+                ..claims()
+            },
+            &w,
+        )
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("sub"));
-        let e = check_claims(&Claims { nonce: s("zz"), ..claims() }, &w).unwrap_err();
+        let e = check_claims(
+            &Claims {
+                nonce: s("zz"),
+                ..claims()
+            },
+            &w,
+        )
+        .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("nonce"));
     }
 
     #[test]
     fn jwks_key_selection() {
-        let rsa = JwkInfo { kty: s("RSA"), kid: s("k1"), ..JwkInfo::default() };
+        let rsa = JwkInfo {
+            kty: s("RSA"),
+            kid: s("k1"),
+            ..JwkInfo::default()
+        };
         assert!(rsa.fits(Alg::Rs256, Some("k1")));
         assert!(rsa.fits(Alg::Ps256, None));
         assert!(!rsa.fits(Alg::Rs256, Some("k2")));
         assert!(!rsa.fits(Alg::Es256, Some("k1")));
-        let enc = JwkInfo { use_: s("enc"), ..JwkInfo { kty: s("RSA"), ..JwkInfo::default() } };
+        let enc = JwkInfo {
+            use_: s("enc"),
+            ..JwkInfo {
+                kty: s("RSA"),
+                ..JwkInfo::default()
+            }
+        };
         assert!(!enc.fits(Alg::Rs256, None));
-        let ps = JwkInfo { kty: s("RSA"), alg: s("PS256"), ..JwkInfo::default() };
+        let ps = JwkInfo {
+            kty: s("RSA"),
+            alg: s("PS256"),
+            ..JwkInfo::default()
+        };
         assert!(!ps.fits(Alg::Rs256, None));
-        let ec = JwkInfo { kty: s("EC"), crv: s("P-384"), ..JwkInfo::default() };
+        let ec = JwkInfo {
+            kty: s("EC"),
+            crv: s("P-384"),
+            ..JwkInfo::default()
+        };
         assert!(!ec.fits(Alg::Es256, None));
-        let ec = JwkInfo { kty: s("EC"), crv: s("P-256"), ..JwkInfo::default() };
+        let ec = JwkInfo {
+            kty: s("EC"),
+            crv: s("P-256"),
+            ..JwkInfo::default()
+        };
         assert!(ec.fits(Alg::Es256, None));
     }
 }
@@ -390,12 +595,20 @@ mod browser_tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     fn token(header: &str, payload: &str) -> String {
-        format!("{}.{}.{}", b64(header.as_bytes()), b64(payload.as_bytes()), b64(b"sig"))
+        format!(
+            "{}.{}.{}",
+            b64(header.as_bytes()),
+            b64(payload.as_bytes()),
+            b64(b"sig")
+        )
     }
 
     #[test]
     fn a_token_is_split_and_read() {
-        let t = token(r#"{"alg":"RS256","kid":"k1"}"#, r#"{"sub":"u1","custom":{"a":[1]}}"#);
+        let t = token(
+            r#"{"alg":"RS256","kid":"k1"}"#,
+            r#"{"sub":"u1","custom":{"a":[1]}}"#,
+        );
         let c = split(&t).unwrap();
         assert_eq!(read_header(&c).unwrap(), (Alg::Rs256, Some("k1".into())));
         assert!(t.starts_with(c.signing_input) && t.len() > c.signing_input.len());
@@ -408,7 +621,9 @@ mod browser_tests {
     #[test]
     fn id03_the_unsecured_rfc7515_example_is_refused() {
         let none = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.";
-        let e = split(none).and_then(|c| read_header(&c).map(|_| ())).unwrap_err();
+        let e = split(none)
+            .and_then(|c| read_header(&c).map(|_| ()))
+            .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("alg"));
     }
 

@@ -32,7 +32,8 @@ fn lock_manager() -> Option<LockManager> {
         return None;
     }
     let locks = value::get(&navigator, "locks");
-    (locks.is_object() && value::get(&locks, "request").is_function()).then(|| locks.unchecked_into())
+    (locks.is_object() && value::get(&locks, "request").is_function())
+        .then(|| locks.unchecked_into())
 }
 
 /// Runs `f(waited)` while holding lock `name`: at once when it is free
@@ -68,11 +69,19 @@ where
         }
     };
     let waited = {
-        let (locks2, name2, run) = (locks.clone().unchecked_into::<JsValue>(), name.to_owned(), run.clone());
+        let (locks2, name2, run) = (
+            locks.clone().unchecked_into::<JsValue>(),
+            name.to_owned(),
+            run.clone(),
+        );
         Closure::once_into_js(move || -> JsValue {
             let locks: LockManager = locks2.unchecked_into();
             locks
-                .request(&name2, &JsValue::UNDEFINED, &Closure::once_into_js(move || run(true)))
+                .request(
+                    &name2,
+                    &JsValue::UNDEFINED,
+                    &Closure::once_into_js(move || run(true)),
+                )
                 .map(JsValue::from)
                 .unwrap_or(JsValue::UNDEFINED)
         })
@@ -80,7 +89,9 @@ where
     let first = Closure::once_into_js(move |lock: JsValue| -> JsValue {
         if lock.is_null() {
             // Someone else holds it: queue for it.
-            js_sys::Function::from(waited).call0(&JsValue::NULL).unwrap_or(JsValue::UNDEFINED)
+            js_sys::Function::from(waited)
+                .call0(&JsValue::NULL)
+                .unwrap_or(JsValue::UNDEFINED)
         } else {
             run(false)
         }

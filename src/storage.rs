@@ -48,8 +48,8 @@ impl Store {
     }
 
     fn web(name: &'static str) -> Result<web_sys::Storage> {
-        let s = js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name))
-            .map_err(refused)?;
+        let s =
+            js_sys::Reflect::get(&js_sys::global(), &JsValue::from_str(name)).map_err(refused)?;
         s.dyn_into::<web_sys::Storage>().map_err(|_| {
             Error::new(
                 Code::StorageUnavailable,
@@ -72,7 +72,8 @@ impl Store {
         match self {
             Store::Web(name) => Store::web(name)?.set_item(key, text).map_err(refused),
             Store::App(obj) => {
-                let v = value::call(obj, "setItem", &[&key.into(), &text.into()]).map_err(refused)?;
+                let v =
+                    value::call(obj, "setItem", &[&key.into(), &text.into()]).map_err(refused)?;
                 value::settle(v).await.map(drop).map_err(refused)
             }
         }

@@ -17,7 +17,8 @@ pub const MAX_EXPIRES_IN: f64 = 10_000_000_000.0;
 /// A form body (`application/x-www-form-urlencoded`, UTF-8) written by the
 /// platform's `URLSearchParams`.
 pub fn form(pairs: &[(&str, &str)]) -> String {
-    let p = web_sys::UrlSearchParams::new().unwrap_or_else(|_| wasm_bindgen::throw_str("URLSearchParams"));
+    let p = web_sys::UrlSearchParams::new()
+        .unwrap_or_else(|_| wasm_bindgen::throw_str("URLSearchParams"));
     for (k, v) in pairs {
         p.append(k, v);
     }
@@ -150,9 +151,12 @@ pub fn check_response(
     }
     let r = match body {
         Body::Object(r) => r,
-        Body::NotObject => return Err(bad("body", "token response is not an object").status(status)),
+        Body::NotObject => {
+            return Err(bad("body", "token response is not an object").status(status))
+        }
         Body::NotJson => {
-            let not_json_type = content_type.is_some_and(|c| !c.to_ascii_lowercase().contains("json"));
+            let not_json_type =
+                content_type.is_some_and(|c| !c.to_ascii_lowercase().contains("json"));
             return Err(bad(
                 "body",
                 if not_json_type {
@@ -166,7 +170,12 @@ pub fn check_response(
     };
     let access_token = match r.access_token {
         Some(Value::String(s)) if !s.is_empty() => s,
-        _ => return Err(bad("access_token", "access_token must be a non-empty string")),
+        _ => {
+            return Err(bad(
+                "access_token",
+                "access_token must be a non-empty string",
+            ))
+        }
     };
     match &r.token_type {
         Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
@@ -176,9 +185,8 @@ pub fn check_response(
     let expires_at = match r.expires_in {
         None => None,
         Some(v) => {
-            let secs = expires_in(&v).ok_or_else(|| {
-                bad("expires_in", "expires_in must be a non-negative number")
-            })?;
+            let secs = expires_in(&v)
+                .ok_or_else(|| bad("expires_in", "expires_in must be a non-negative number"))?;
             Some(now_ms.max(0.0).floor() + secs * 1000.0)
         }
     };
@@ -207,14 +215,22 @@ pub fn check_response(
 pub fn error_response(status: u16, body: Body, otherwise: &'static str) -> Error {
     if let Body::Object(r) = body {
         if let Some(Value::String(error)) = r.error {
-            let mut e = Error::new(Code::TokenError, "the token endpoint returned an OAuth error").status(status);
+            let mut e = Error::new(
+                Code::TokenError,
+                "the token endpoint returned an OAuth error",
+            )
+            .status(status);
             e.error = Some(Error::server_text(&error));
             e.error_description = r
                 .error_description
                 .as_ref()
                 .and_then(Value::as_str)
                 .map(Error::server_text);
-            e.error_uri = r.error_uri.as_ref().and_then(Value::as_str).map(Error::server_text);
+            e.error_uri = r
+                .error_uri
+                .as_ref()
+                .and_then(Value::as_str)
+                .map(Error::server_text);
             return e;
         }
     }
@@ -236,7 +252,9 @@ fn optional_string(v: Option<Value>, field: &'static str) -> Result<Option<Strin
 fn expires_in(v: &Value) -> Option<f64> {
     let secs = match v {
         Value::Number(n) if n.is_finite() && *n >= 0.0 => n.floor(),
-        Value::String(s) if (1..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) => {
+        Value::String(s)
+            if (1..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) =>
+        {
             s.parse::<f64>().ok()?
         }
         _ => return None,
@@ -299,8 +317,14 @@ mod tests {
     #[test]
     fn openid_code_exchange_needs_an_id_token() {
         let e = check_response(200, JSON, Body::Object(bearer("a")), 0.0, true).unwrap_err();
-        assert_eq!((e.code, e.field.as_deref()), (Code::InvalidTokenResponse, Some("id_token")));
-        let r = RawResponse { id_token: s("x.y.z"), ..bearer("a") };
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (Code::InvalidTokenResponse, Some("id_token"))
+        );
+        let r = RawResponse {
+            id_token: s("x.y.z"),
+            ..bearer("a")
+        };
         let t = check_response(200, JSON, Body::Object(r), 0.0, true).unwrap();
         assert_eq!(t.id_token.as_deref(), Some("x.y.z"));
     }
@@ -319,10 +343,24 @@ mod tests {
         assert_eq!(e.code, Code::TokenError);
         assert_eq!(e.error.as_deref(), Some("invalid_grant"));
         assert_eq!(e.status, Some(400));
-        let e = err(401, JSON, body("invalid_client", Some("x\ny"), Some("https://as/e")));
+        let e = err(
+            401,
+            JSON,
+            body("invalid_client", Some("x\ny"), Some("https://as/e")),
+        );
         assert_eq!(
-            (e.error.as_deref(), e.error_description.as_deref(), e.error_uri.as_deref(), e.status),
-            (Some("invalid_client"), Some("x y"), Some("https://as/e"), Some(401))
+            (
+                e.error.as_deref(),
+                e.error_description.as_deref(),
+                e.error_uri.as_deref(),
+                e.status
+            ),
+            (
+                Some("invalid_client"),
+                Some("x y"),
+                Some("https://as/e"),
+                Some(401)
+            )
         );
     }
 
@@ -330,23 +368,52 @@ mod tests {
     fn tk04_server_errors_with_html() {
         for status in [500, 502, 503, 404] {
             let e = err(status, Some("text/html"), Body::NotJson);
-            assert_eq!((e.code, e.status), (Code::InvalidTokenResponse, Some(status)));
+            assert_eq!(
+                (e.code, e.status),
+                (Code::InvalidTokenResponse, Some(status))
+            );
             assert_eq!(e.error, None);
         }
         // A non-string `error` is not an OAuth error.
-        let e = err(400, JSON, Body::Object(RawResponse { error: Some(Value::Number(1.0)), ..RawResponse::default() }));
+        let e = err(
+            400,
+            JSON,
+            Body::Object(RawResponse {
+                error: Some(Value::Number(1.0)),
+                ..RawResponse::default()
+            }),
+        );
         assert_eq!(e.code, Code::InvalidTokenResponse);
     }
 
     #[test]
     fn tk05_tk06_tk07_not_a_token_object() {
         let e = err(200, Some("text/html"), Body::NotJson);
-        assert_eq!((e.code, e.message), (Code::InvalidTokenResponse, "token response is not JSON (Content-Type)"));
+        assert_eq!(
+            (e.code, e.message),
+            (
+                Code::InvalidTokenResponse,
+                "token response is not JSON (Content-Type)"
+            )
+        );
         let e = err(200, JSON, Body::NotJson);
         assert_eq!(e.message, "token response is not JSON");
-        assert_eq!(err(200, JSON, Body::NotObject).field.as_deref(), Some("body"));
-        let e = err(200, JSON, Body::Object(RawResponse { error: s("invalid_grant"), ..RawResponse::default() }));
-        assert_eq!((e.code, e.field.as_deref()), (Code::InvalidTokenResponse, Some("access_token")));
+        assert_eq!(
+            err(200, JSON, Body::NotObject).field.as_deref(),
+            Some("body")
+        );
+        let e = err(
+            200,
+            JSON,
+            Body::Object(RawResponse {
+                error: s("invalid_grant"),
+                ..RawResponse::default()
+            }),
+        );
+        assert_eq!(
+            (e.code, e.field.as_deref()),
+            (Code::InvalidTokenResponse, Some("access_token"))
+        );
     }
 
     #[test]
@@ -359,23 +426,48 @@ mod tests {
             Some(Value::Array(vec![Value::String("a".into())])),
             Some(Value::Bool(true)),
         ] {
-            let r = RawResponse { access_token: at.clone(), token_type: s("Bearer"), ..RawResponse::default() };
+            let r = RawResponse {
+                access_token: at.clone(),
+                token_type: s("Bearer"),
+                ..RawResponse::default()
+            };
             let e = err(200, JSON, Body::Object(r));
-            assert_eq!((e.code, e.field.as_deref()), (Code::InvalidTokenResponse, Some("access_token")), "{at:?}");
+            assert_eq!(
+                (e.code, e.field.as_deref()),
+                (Code::InvalidTokenResponse, Some("access_token")),
+                "{at:?}"
+            );
         }
     }
 
     #[test]
     fn tk09_tk10_tk11_token_type() {
-        let e = err(200, JSON, Body::Object(RawResponse { access_token: s("a"), ..RawResponse::default() }));
+        let e = err(
+            200,
+            JSON,
+            Body::Object(RawResponse {
+                access_token: s("a"),
+                ..RawResponse::default()
+            }),
+        );
         assert_eq!(e.field.as_deref(), Some("token_type"));
         for tt in ["mac", "N_A", "", "DPoP"] {
-            let r = RawResponse { token_type: s(tt), ..bearer("a") };
+            let r = RawResponse {
+                token_type: s(tt),
+                ..bearer("a")
+            };
             let e = err(200, JSON, Body::Object(r));
-            assert_eq!((e.code, e.field.as_deref()), (Code::InvalidTokenResponse, Some("token_type")), "{tt}");
+            assert_eq!(
+                (e.code, e.field.as_deref()),
+                (Code::InvalidTokenResponse, Some("token_type")),
+                "{tt}"
+            );
         }
         for tt in ["BEARER", "bEARER", "bearer"] {
-            let r = RawResponse { token_type: s(tt), ..bearer("a") };
+            let r = RawResponse {
+                token_type: s(tt),
+                ..bearer("a")
+            };
             assert_eq!(ok(r).token_type, "Bearer");
         }
     }
@@ -383,8 +475,17 @@ mod tests {
     #[test]
     fn tk13_tk14_expires_in() {
         let exp = |v: Option<Value>| {
-            check_response(200, JSON, Body::Object(RawResponse { expires_in: v, ..bearer("a") }), 0.0, false)
-                .map(|t| t.expires_at.map(|ms| ms / 1000.0))
+            check_response(
+                200,
+                JSON,
+                Body::Object(RawResponse {
+                    expires_in: v,
+                    ..bearer("a")
+                }),
+                0.0,
+                false,
+            )
+            .map(|t| t.expires_at.map(|ms| ms / 1000.0))
         };
         let n = |x: f64| Some(Value::Number(x));
         assert_eq!(exp(None).unwrap(), None);
@@ -393,7 +494,10 @@ mod tests {
         assert_eq!(exp(n(3600.5)).unwrap(), Some(3600.0));
         assert_eq!(exp(n(0.0)).unwrap(), Some(0.0));
         assert_eq!(exp(n(1.8446744073709552e19)).unwrap(), Some(MAX_EXPIRES_IN));
-        assert_eq!(exp(s("18446744073709551616")).unwrap(), Some(MAX_EXPIRES_IN));
+        assert_eq!(
+            exp(s("18446744073709551616")).unwrap(),
+            Some(MAX_EXPIRES_IN)
+        );
         for bad in [
             n(-1.0),
             n(-0.5),
@@ -409,25 +513,50 @@ mod tests {
             Some(Value::Object),
         ] {
             let e = exp(bad.clone()).unwrap_err();
-            assert_eq!((e.code, e.field.as_deref()), (Code::InvalidTokenResponse, Some("expires_in")), "{bad:?}");
+            assert_eq!(
+                (e.code, e.field.as_deref()),
+                (Code::InvalidTokenResponse, Some("expires_in")),
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn tk15_optional_field_types() {
-        let r = RawResponse { refresh_token: Some(Value::Number(5.0)), ..bearer("a") };
-        assert_eq!(err(200, JSON, Body::Object(r)).field.as_deref(), Some("refresh_token"));
-        let r = RawResponse { scope: Some(Value::Array(vec![s("a").unwrap()])), ..bearer("a") };
-        assert_eq!(err(200, JSON, Body::Object(r)).field.as_deref(), Some("scope"));
-        let r = RawResponse { id_token: Some(Value::Object), ..bearer("a") };
-        assert_eq!(err(200, JSON, Body::Object(r)).field.as_deref(), Some("id_token"));
+        let r = RawResponse {
+            refresh_token: Some(Value::Number(5.0)),
+            ..bearer("a")
+        };
+        assert_eq!(
+            err(200, JSON, Body::Object(r)).field.as_deref(),
+            Some("refresh_token")
+        );
+        let r = RawResponse {
+            scope: Some(Value::Array(vec![s("a").unwrap()])),
+            ..bearer("a")
+        };
+        assert_eq!(
+            err(200, JSON, Body::Object(r)).field.as_deref(),
+            Some("scope")
+        );
+        let r = RawResponse {
+            id_token: Some(Value::Object),
+            ..bearer("a")
+        };
+        assert_eq!(
+            err(200, JSON, Body::Object(r)).field.as_deref(),
+            Some("id_token")
+        );
     }
 
     #[test]
     fn tk21_redirects_are_not_followed() {
         for status in [0, 301, 302, 307, 308] {
             let e = err(status, JSON, Body::Object(bearer("a")));
-            assert_eq!((e.code, e.status), (Code::InvalidTokenResponse, Some(status)));
+            assert_eq!(
+                (e.code, e.status),
+                (Code::InvalidTokenResponse, Some(status))
+            );
         }
     }
 }
@@ -463,7 +592,9 @@ mod browser_tests {
 
     #[test]
     fn bodies_are_read_by_json_parse() {
-        let Body::Object(r) = Body::read(r#"{"access_token":"a","token_type":"Bearer","expires_in":60,"x":{"y":[1]}}"#) else {
+        let Body::Object(r) = Body::read(
+            r#"{"access_token":"a","token_type":"Bearer","expires_in":60,"x":{"y":[1]}}"#,
+        ) else {
             panic!("not read")
         };
         assert_eq!(r.expires_in, Some(Value::Number(60.0)));
@@ -476,7 +607,9 @@ mod browser_tests {
         let deep = "[".repeat(100_000);
         assert!(matches!(Body::read(&deep), Body::NotJson));
         // A null member counts as absent.
-        let Body::Object(r) = Body::read(r#"{"access_token":"a","token_type":"Bearer","expires_in":null}"#) else {
+        let Body::Object(r) =
+            Body::read(r#"{"access_token":"a","token_type":"Bearer","expires_in":null}"#)
+        else {
             panic!("not read")
         };
         assert_eq!(r.expires_in, None);

@@ -132,11 +132,26 @@ mod tests {
         assert!(record().into_checked().is_some());
         for bad in [
             Record { v: 1, ..record() },
-            Record { verifier: "short".into(), ..record() },
-            Record { verifier: "a+".repeat(30), ..record() },
-            Record { created_at: -5.0, ..record() },
-            Record { created_at: f64::NAN, ..record() },
-            Record { created_at: f64::INFINITY, ..record() },
+            Record {
+                verifier: "short".into(),
+                ..record()
+            },
+            Record {
+                verifier: "a+".repeat(30),
+                ..record()
+            },
+            Record {
+                created_at: -5.0,
+                ..record()
+            },
+            Record {
+                created_at: f64::NAN,
+                ..record()
+            },
+            Record {
+                created_at: f64::INFINITY,
+                ..record()
+            },
         ] {
             assert!(bad.into_checked().is_none());
         }

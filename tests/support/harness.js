@@ -233,7 +233,7 @@ export async function sessionStorageRoundTrip(base) {
   const state = param(url, "state");
   assertEq(txKeys(), [PREFIX + state], "keys after authorizeUrl");
   const record = JSON.parse(sessionStorage.getItem(PREFIX + state));
-  assertEq(record.v, 1, "record.v");
+  assertEq(record.v, 2, "record.v");
   assertEq(record.redirectUri, REDIRECT, "record.redirectUri");
   assertEq(await s256(record.verifier), param(url, "code_challenge"), "S256(stored verifier) vs code_challenge");
   assert(record.createdAt >= before && record.createdAt <= Date.now(), `record.createdAt ${record.createdAt}`);
@@ -474,7 +474,7 @@ export async function garbageRecord(base) {
     "JSON null": () => "null",
     "an array": () => "[]",
     "old schema": (r) => JSON.stringify({ ...r, v: 0 }),
-    "future schema": (r) => JSON.stringify({ ...r, v: 2 }),
+    "future schema": (r) => JSON.stringify({ ...r, v: 3 }),
     "short verifier": (r) => JSON.stringify({ ...r, verifier: "abc" }),
     "verifier with bad characters": (r) => JSON.stringify({ ...r, verifier: "+/".repeat(30) }),
     "createdAt a string": (r) => JSON.stringify({ ...r, createdAt: String(r.createdAt) }),
