@@ -1,11 +1,12 @@
 // Types for pkce-wasm/capacitor. The plugin parameters are typed structurally
 // so this file does not require the optional @capacitor/* peer dependencies.
-import type { PkceClient, StorageLike, TokenSet } from "./index.js";
+import type { PkceClient, StorageLike } from "./index.js";
+import type { LoginTokenSet } from "./hybrid.js";
 
 export { PkceError } from "./index.js";
 
 /** Milliseconds a login waits, after `browserFinished`, for the callback before `cancelled`. */
-export declare const DEFAULT_CANCEL_GRACE_MS: number;
+export { DEFAULT_CANCEL_GRACE_MS } from "./hybrid.js";
 
 /** What `addListener` resolves to in Capacitor 3 and later. */
 export interface ListenerHandle {
@@ -79,14 +80,14 @@ export interface CapacitorLoginOptions<S = unknown> {
  * Rejects with PkceError `cancelled` when the user closes the browser and no
  * callback follows. Every listener it added is removed before it settles.
  */
-export declare function loginWithCapacitor<S = unknown>(client: PkceClient, options: CapacitorLoginOptions<S>): Promise<TokenSet<S>>;
+export declare function loginWithCapacitor<S = unknown>(client: PkceClient, options: CapacitorLoginOptions<S>): Promise<LoginTokenSet<S>>;
 
 /**
  * Cold start: if `App.getLaunchUrl()` is a callback for `client`, completes
  * that login; otherwise resolves with null. Rejects as `handleCallback` does;
  * `no_transaction` means already used, expired, or not started by this app.
  */
-export declare function resumeCapacitorLogin<S = unknown>(client: PkceClient, options: { App: Pick<AppLike, "getLaunchUrl"> }): Promise<TokenSet<S> | null>;
+export declare function resumeCapacitorLogin<S = unknown>(client: PkceClient, options: { App: Pick<AppLike, "getLaunchUrl"> }): Promise<LoginTokenSet<S> | null>;
 
 /**
  * A `fetch` for PkceClient built on CapacitorHttp: the token request leaves

@@ -6,10 +6,13 @@
 // The plugin objects are arguments, never imports: the Capacitor packages are
 // optional peer dependencies, and this file must load without them (tests,
 // SPA builds that tree-shake it away, apps that wrap the plugins).
+//
+// The login itself is pkce-wasm/hybrid's; this file only turns the plugins
+// into the opener and deep-link sources that flow takes.
 import { PkceError } from "./error.js";
-import { loginWithCordova } from "./cordova.js";
+import { loginWithBrowser, resumeLogin } from "./hybrid.js";
 
-export { DEFAULT_CANCEL_GRACE_MS } from "./cordova.js";
+export { DEFAULT_CANCEL_GRACE_MS } from "./hybrid.js";
 
 /**
  * Opens the authorization URL with Browser, waits for the matching
@@ -26,8 +29,8 @@ export { DEFAULT_CANCEL_GRACE_MS } from "./cordova.js";
  * @param {number} [plugins.cancelGraceMs]
  * @param {AbortSignal} [plugins.signal]
  */
-export function loginWithCapacitor(client, { Browser, App, appState, browserOptions, cancelGraceMs, signal } = {}) {
-  return loginWithCordova(client, {
+export async function loginWithCapacitor(client, { Browser, App, appState, browserOptions, cancelGraceMs, signal } = {}) {
+  return loginWithBrowser(client, {
     browser: capacitorBrowser(Browser, browserOptions),
     deepLinks: appUrlOpenSource(App),
     appState,
@@ -46,14 +49,7 @@ export function loginWithCapacitor(client, { Browser, App, appState, browserOpti
  * The transaction must be in a durable store (see preferencesStorage).
  */
 export async function resumeCapacitorLogin(client, { App } = {}) {
-  checkPlugin(App, "App", ["getLaunchUrl"]);
-  if (!client || typeof client.isCallback !== "function" || typeof client.handleCallback !== "function") {
-    throw new TypeError("the first argument must be a PkceClient");
-  }
-  const launch = await App.getLaunchUrl();
-  const url = launch && typeof launch.url === "string" ? launch.url : "";
-  if (!url || !client.isCallback(url)) return null;
-  return client.handleCallback(url);
+  return resumeLogin(client, { deepLinks: launchUrlSource(App) });
 }
 
 /**
@@ -146,6 +142,19 @@ function appUrlOpenSource(App) {
     async subscribe(listener) {
       const handle = await App.addListener("appUrlOpen", (event) => listener(event && event.url));
       return () => handle.remove();
+    },
+  };
+}
+
+// App.getLaunchUrl() as a source that has retained at most one link, so a cold
+// start takes the same path, with the same checks, as in any other shell.
+function launchUrlSource(App) {
+  checkPlugin(App, "App", ["getLaunchUrl"]);
+  return {
+    async subscribe(listener) {
+      const launch = await App.getLaunchUrl();
+      if (launch && typeof launch.url === "string") listener(launch.url);
+      return () => {};
     },
   };
 }

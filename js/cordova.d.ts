@@ -1,79 +1,24 @@
 // Types for pkce-wasm/cordova: login in an external user agent, result by deep link.
-import type { PkceClient, StorageLike, TokenSet } from "./index.js";
+import type { StorageLike } from "./index.js";
+import type { DeepLinkHub, ExternalBrowser } from "./hybrid.js";
 
 export { PkceError } from "./index.js";
 
-/** Milliseconds a login waits, after the browser reports it closed, for the callback before `cancelled`. */
-export declare const DEFAULT_CANCEL_GRACE_MS: number;
-
-/** Removes a subscription. */
-export type Unsubscribe = () => void | Promise<void>;
-
-/** Where deep-link URLs come from (custom scheme or claimed https link). */
-export interface DeepLinkSource {
-  /** Calls `listener` with each URL; returns (or resolves to) the function that stops it. */
-  subscribe(listener: (url: string) => void): Unsubscribe | Promise<Unsubscribe>;
-}
-
-/** A DeepLinkSource fed by the app: call `deliver(url)` from any plugin's callback. */
-export interface DeepLinkHub extends DeepLinkSource {
-  deliver(url: string): void;
-  subscribe(listener: (url: string) => void): Unsubscribe;
-}
-
-/** Opens the authorization URL in an external user agent (never the app's own WebView). */
-export interface ExternalBrowser {
-  /**
-   * Opens `url`; calls `events.closed()` if the user dismisses the browser.
-   * May return (or resolve to) a function that removes what it registered.
-   */
-  open(url: string, events: { closed(): void }): void | Unsubscribe | Promise<void | Unsubscribe>;
-  /**
-   * Optional: subscribes to the browser's own "dismissed" event before `open` is
-   * called; returns (or resolves to) the function that unsubscribes.
-   */
-  onClosed?(listener: () => void): Unsubscribe | Promise<Unsubscribe>;
-  /** Dismisses the browser once the callback has arrived; errors are ignored. */
-  close?(): void | Promise<void>;
-}
-
-export interface CordovaLoginOptions<S = unknown> {
-  /** An opener, e.g. `safariViewController(SafariViewController)`, or a function `(url) => void`. */
-  browser: ExternalBrowser | ((url: string, events: { closed(): void }) => void | Promise<void>);
-  /** e.g. `handleOpenURLSource()` or `universalLinksSource(universalLinks)`. */
-  deepLinks: DeepLinkSource;
-  /** Saved with the transaction and returned as `TokenSet.appState`. */
-  appState?: S;
-  /** Default DEFAULT_CANCEL_GRACE_MS (1500). */
-  cancelGraceMs?: number;
-  /** Aborting rejects the login with PkceError `cancelled` and closes the browser. */
-  signal?: AbortSignal;
-}
-
-/**
- * Builds the authorization URL, opens it, waits for the deep link whose `state`
- * is this login's, closes the browser and resolves with the TokenSet.
- * Callbacks for any other state are ignored (their transactions untouched).
- * Rejects with PkceError `cancelled` when the browser reports it closed and no
- * callback follows within `cancelGraceMs`, or when `signal` aborts; with
- * `invalid_config` for an opener that would load the page inside the app.
- * Every listener it registered is removed before it settles.
- */
-export declare function loginWithCordova<S = unknown>(client: PkceClient, options: CordovaLoginOptions<S>): Promise<TokenSet<S>>;
-
-/**
- * Cold start: completes a login whose callback link the source retained (or
- * that arrives within `waitMs`, default 0). Resolves with null when there is
- * none; rejects as `handleCallback` does (`no_transaction`: already used,
- * expired, or not started by this app).
- */
-export declare function resumeCordovaLogin<S = unknown>(
-  client: PkceClient,
-  options: { deepLinks: DeepLinkSource; waitMs?: number },
-): Promise<TokenSet<S> | null>;
-
-/** A deep-link hub that keeps up to `retain` (8) URLs delivered while nobody listens, for the next subscriber. */
-export declare function createDeepLinkSource(options?: { retain?: number }): DeepLinkHub;
+// The flow and its shapes are pkce-wasm/hybrid's, under the names Cordova apps import.
+export {
+  DEFAULT_CANCEL_GRACE_MS,
+  createDeepLinkSource,
+  loginWithBrowser as loginWithCordova,
+  resumeLogin as resumeCordovaLogin,
+} from "./hybrid.js";
+export type {
+  BrowserLoginOptions as CordovaLoginOptions,
+  DeepLinkHub,
+  DeepLinkSource,
+  ExternalBrowser,
+  LoginTokenSet,
+  Unsubscribe,
+} from "./hybrid.js";
 
 /** Installs the global `handleOpenURL` (cordova-plugin-customurlscheme, cordova-ios); idempotent. */
 export declare function handleOpenURLSource(target?: object): DeepLinkHub;
