@@ -1,19 +1,23 @@
 // npm run bench: pkce-wasm against the libraries users would pick instead.
 // Size (raw, gzip -9, brotli q11 of what ships), start-up in headless
-// Chromium, PKCE pairs per second, handleCallback's cost. One table on stdout
+// Chromium, login starts per second, handleCallback's cost. One table on stdout
 // and in bench/out/results.md (+ results.json), a chart in bench/out/chart.svg.
 // Method: bench/README.md. Needs a built package (bash scripts/build.sh).
 // `node bench/run.mjs --report` redraws the table and chart from results.json.
+// `node bench/run.mjs --compare DIR [--compare-label TEXT]` (or BENCH_COMPARE,
+// BENCH_COMPARE_LABEL) also measures the package built in the checkout DIR
+// (its pkg/ and js/), as rows of its own beside the current build's.
 import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import os from "node:os";
 import * as esbuild from "esbuild";
 import { chromium } from "playwright-core";
 import { startServer } from "./server.mjs";
-import { LIBS } from "./pages/cfg.js";
+import { COMPARE, LIBS as BASE_LIBS, isCompare } from "./pages/cfg.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BENCH = join(ROOT, "bench");
@@ -42,12 +46,39 @@ const PACKAGES = {
   appauth: "@openid/appauth",
 };
 const LABEL = { appauth: "@openid/appauth", "auth0-spa-js": "@auth0/auth0-spa-js", "pkce-wasm-inline": "pkce-wasm/inline" };
-const label = (lib) => LABEL[lib] ?? lib;
+// What the rows of the build measured alongside are called (a commit, a
+// directory name); set by main() or read back from results.json.
+let compareLabel = "compare";
+const baseOf = (lib) => (isCompare(lib) ? lib.slice(0, -COMPARE.length) : lib);
+const label = (lib) => (isCompare(lib) ? `${label(baseOf(lib))} @ ${compareLabel}` : (LABEL[lib] ?? lib));
 // The two ways of shipping pkce-wasm: "pkce-wasm" (JS + .wasm next to it, the
 // default entry, the one the targets are about) and "pkce-wasm/inline" (one
-// file, the module inside as base64). Every other row is an anchor.
+// file, the module inside as base64), and the same two of a build measured
+// alongside, if any. Every other row is an anchor.
 const OURS = ["pkce-wasm", "pkce-wasm-inline"];
-const ours = (lib) => OURS.includes(lib);
+const ours = (lib) => OURS.includes(baseOf(lib));
+
+// The build measured alongside: any checkout with pkg/ built and js/ (e.g. a
+// worktree of an older commit). Optional; without it the table is as ever.
+function compareOption() {
+  const args = process.argv.slice(2);
+  const flag = (name) => {
+    const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+    if (i < 0) return undefined;
+    return args[i].includes("=") ? args[i].slice(name.length + 1) : args[i + 1];
+  };
+  const dir = flag("--compare") ?? process.env.BENCH_COMPARE;
+  if (!dir) return undefined;
+  const root = resolve(dir);
+  if (!existsSync(join(root, "js/index.js"))) throw new Error(`--compare ${dir}: no js/index.js there`);
+  let name = flag("--compare-label") ?? process.env.BENCH_COMPARE_LABEL;
+  if (!name) {
+    try {
+      name = execFileSync("git", ["-C", root, "rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    } catch {}
+  }
+  return { root, label: name || basename(root) };
+}
 // What "ready" is for each library: its documented step before login() can run.
 const READY = {
   "pkce-wasm": "`await init()` (fetch, compile, instantiate the .wasm) + `new PkceClient()`",
@@ -86,44 +117,54 @@ async function readRetry(path) {
 // One consistent copy of the package for the whole run, in the layout the
 // wrappers expect (js/index.js imports ../pkg/pkce_wasm.js; js/inline.js
 // imports ./index.js and ../pkg/pkce_wasm_inline.js, the .wasm as base64).
-const SNAPSHOT = ["pkg/pkce_wasm.js", "pkg/pkce_wasm_bg.wasm", "pkg/pkce_wasm_inline.js", "js/index.js", "js/error.js", "js/inline.js"];
+// A build measured alongside goes to out/compare/ in the same layout; one
+// made before the inline entry existed has no inline row.
+const SNAPSHOT = ["pkg/pkce_wasm.js", "pkg/pkce_wasm_bg.wasm", "js/index.js", "js/error.js"];
+const INLINE = ["pkg/pkce_wasm_inline.js", "js/inline.js"];
 
-async function snapshotPackage() {
-  const files = SNAPSHOT;
+async function snapshotPackage(root, dest) {
+  const withInline = INLINE.every((f) => existsSync(join(root, f))) || root === ROOT;
+  const files = [...SNAPSHOT, ...(withInline ? INLINE : [])];
   const wasm = files.indexOf("pkg/pkce_wasm_bg.wasm");
   const inline = files.indexOf("pkg/pkce_wasm_inline.js");
   for (let tries = 0; ; tries++) {
-    const before = await Promise.all(files.map((f) => readRetry(join(ROOT, f))));
+    const before = await Promise.all(files.map((f) => readRetry(join(root, f))));
     await sleep(200);
-    const after = await Promise.all(files.map((f) => readRetry(join(ROOT, f))));
+    const after = await Promise.all(files.map((f) => readRetry(join(root, f))));
     // The base64 copy must be of this very .wasm (a rebuild writes it last).
-    const same = before[inline].toString("utf8").includes(`"${before[wasm].toString("base64")}"`);
-    if (!same && tries >= 30) throw new Error("pkg/pkce_wasm_inline.js does not hold pkg/pkce_wasm_bg.wasm (run bash scripts/build.sh)");
+    const same = inline < 0 || before[inline].toString("utf8").includes(`"${before[wasm].toString("base64")}"`);
+    if (!same && tries >= 30) throw new Error(`${join(root, "pkg/pkce_wasm_inline.js")} does not hold pkg/pkce_wasm_bg.wasm (run bash scripts/build.sh there)`);
     if (same && before.every((b, i) => b.equals(after[i]))) {
       for (const [i, f] of files.entries()) {
-        await mkdir(dirname(join(OUT, f)), { recursive: true });
-        await writeFile(join(OUT, f), before[i]);
+        await mkdir(dirname(join(dest, f)), { recursive: true });
+        await writeFile(join(dest, f), before[i]);
       }
-      return;
+      return { withInline };
     }
   }
 }
 
+// Where a row's package snapshot and bundle live (pages/cfg.js, outDir).
+const outOf = (lib) => (isCompare(lib) ? join(OUT, "compare") : OUT);
+
 // esbuild --bundle --minify --format=esm of each entry. The pkce-wasm entries
 // import the repository's js/index.js or js/inline.js; they are bundled from
-// the snapshot (whose relative imports then stay inside it).
+// the row's snapshot (whose relative imports then stay inside it), so the
+// rows of a build measured alongside use the same entries, that is the same
+// public API calls.
 async function bundle(lib) {
+  const out = outOf(lib);
   const snapshot = {
     name: "snapshot",
     setup(build) {
       build.onResolve({ filter: /\/js\/(index|inline)\.js$/ }, (a) => ({
-        path: join(OUT, "js", a.path.split("/").pop()),
+        path: join(out, "js", a.path.split("/").pop()),
       }));
     },
   };
-  const outfile = join(OUT, "bundles", `${lib}.js`);
+  const outfile = join(out, "bundles", `${lib}.js`);
   await esbuild.build({
-    entryPoints: [join(BENCH, "entries", `${lib}.js`)],
+    entryPoints: [join(BENCH, "entries", `${baseOf(lib)}.js`)],
     bundle: true,
     minify: true,
     format: "esm",
@@ -134,12 +175,12 @@ async function bundle(lib) {
   const js = await readFile(outfile);
   const row = { js: sizes(js) };
   if (ours(lib)) {
-    const wasm = await readFile(join(OUT, "pkg/pkce_wasm_bg.wasm"));
+    const wasm = await readFile(join(out, "pkg/pkce_wasm_bg.wasm"));
     // pkce-wasm/inline: the module is in the bundle (base64), nothing else ships.
     row.embedded = js.includes(wasm.toString("base64"));
     if (!row.embedded) {
       // The glue fetches new URL("pkce_wasm_bg.wasm", import.meta.url): next to the bundle.
-      await copyFile(join(OUT, "pkg/pkce_wasm_bg.wasm"), join(OUT, "bundles/pkce_wasm_bg.wasm"));
+      await copyFile(join(out, "pkg/pkce_wasm_bg.wasm"), join(out, "bundles/pkce_wasm_bg.wasm"));
       row.wasm = sizes(wasm);
     }
   }
@@ -224,8 +265,9 @@ async function inPage(browser, server, path, run, arg) {
   }
 }
 
-async function firstCallback(browser, server) {
-  return inPage(browser, server, "/bench/pages/callback.html", async () => (await window.__run({ runs: 1 })).times.instant[0]);
+// `query`: "" for the current build, "?pkg=compare" for the one alongside.
+async function firstCallback(browser, server, query = "") {
+  return inPage(browser, server, `/bench/pages/callback.html${query}`, async () => (await window.__run({ runs: 1 })).times.instant[0]);
 }
 
 // ---- output -------------------------------------------------------------
@@ -247,8 +289,10 @@ const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 // pkce-wasm/inline one bar, its one file)
 // and start-up median with its min–max range, both against their targets.
 function chart(r) {
+  if (r.compare) compareLabel = r.compare.label;
   const W = 960;
-  const left = 170;
+  // Room for the longest row name (bold, ~8 px a character at 13 px).
+  const left = Math.max(170, 24 + 8 * Math.max(...r.libs.map((l) => label(l).length)));
   const right = 190; // room for the value labels
   const barH = 22;
   const gap = 10;
@@ -260,7 +304,11 @@ function chart(r) {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="13">`);
   out.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   out.push(`<text x="20" y="30" font-size="18" font-weight="600">pkce-wasm and the libraries users would pick instead</text>`);
-  out.push(`<text x="20" y="52" fill="#555">${esc(r.env.chromium)} · ${esc(r.env.cpu)} × ${r.env.cores} · ${esc(r.env.date.slice(0, 10))}</text>`);
+  out.push(
+    `<text x="20" y="52" fill="#555">${esc(r.env.chromium)} · ${esc(r.env.cpu)} × ${r.env.cores} · ${esc(r.env.date.slice(0, 10))}` +
+      (r.compare ? ` · violet: pkce-wasm @ ${esc(r.compare.label)}, measured alongside` : "") +
+      `</text>`,
+  );
 
   const panel = (y0, title, values, unit, target, targetLabel, whiskers) => {
     // A single slow page (another process took the CPU) would squash every
@@ -284,7 +332,7 @@ function chart(r) {
       const mine = ours(v.lib);
       out.push(`<text x="${left - 10}" y="${y + barH * 0.7}" text-anchor="end" font-weight="${mine ? 600 : 400}">${esc(label(v.lib))}</text>`);
       let xs = left;
-      for (const part of v.parts ?? [{ value: v.value, color: mine ? "#2f6fdb" : "#9aa5b1" }]) {
+      for (const part of v.parts ?? [{ value: v.value, color: isCompare(v.lib) ? "#8a6fc4" : mine ? "#2f6fdb" : "#9aa5b1" }]) {
         out.push(`<rect x="${xs}" y="${y}" width="${x(part.value) - left}" height="${barH}" fill="${part.color}"><title>${esc(part.title ?? "")}</title></rect>`);
         xs += x(part.value) - left;
       }
@@ -321,10 +369,11 @@ function chart(r) {
           : s.embedded
             ? `${kb(s.total.gzip)} KB (one file, module inside)`
             : `${kb(s.total.gzip)} KB`,
+        // The build measured alongside in violet, the current one in blue.
         parts: s.wasm
           ? [
-              { value: s.wasm.gzip / 1024, color: "#2f6fdb", title: `.wasm ${kb(s.wasm.gzip)} KB` },
-              { value: s.js.gzip / 1024, color: "#8fb3f0", title: `JS ${kb(s.js.gzip)} KB` },
+              { value: s.wasm.gzip / 1024, color: isCompare(lib) ? "#8a6fc4" : "#2f6fdb", title: `.wasm ${kb(s.wasm.gzip)} KB` },
+              { value: s.js.gzip / 1024, color: isCompare(lib) ? "#c7b8e6" : "#8fb3f0", title: `JS ${kb(s.js.gzip)} KB` },
             ]
           : undefined,
       };
@@ -347,9 +396,10 @@ function chart(r) {
     true,
   );
   const p = r.pkce;
-  const c = r.callback.instant;
+  const b = perBuild(r)["pkce-wasm"];
+  const c = b.callback.instant;
   out.push(
-    `<text x="20" y="${H - 40}" fill="#333">PKCE pair: ${rate(p.pair.median)}/s · WebCrypto pair: ${rate(p.webcrypto.median)}/s (×${(p.pair.median / p.webcrypto.median).toFixed(1)}) · login start: ${rate(p.begin.median)}/s · handleCallback: ${ms(c.median, 3)} ms median (${c.n} runs)</text>`,
+    `<text x="20" y="${H - 40}" fill="#333">login start (authorizeUrl): ${rate(b.login.median)}/s · WebCrypto PKCE pair: ${rate(p.webcrypto.median)}/s · handleCallback: ${ms(c.median, 3)} ms median (${c.n} runs)</text>`,
   );
   out.push(`<text x="20" y="${H - 18}" fill="#777" font-size="11">npm run bench · bench/README.md describes the method</text>`);
   out.push("</svg>");
@@ -362,15 +412,27 @@ async function main() {
   const t0 = Date.now();
   // Other work on the machine moves every timing; the load is stated with them.
   const loadBefore = os.loadavg()[0];
+  const compare = compareOption();
   await rm(OUT, { recursive: true, force: true });
   await mkdir(join(OUT, "bundles"), { recursive: true });
-  await snapshotPackage();
+  await snapshotPackage(ROOT, OUT);
+  // The rows of a build measured alongside follow their current counterparts.
+  let LIBS = BASE_LIBS;
+  if (compare) {
+    compareLabel = compare.label;
+    await mkdir(join(OUT, "compare", "bundles"), { recursive: true });
+    const { withInline } = await snapshotPackage(compare.root, join(OUT, "compare"));
+    LIBS = BASE_LIBS.flatMap((l) =>
+      l === "pkce-wasm" || (l === "pkce-wasm-inline" && withInline) ? [l, l + COMPARE] : [l],
+    );
+  }
 
   const versions = {};
   const size = {};
   for (const lib of LIBS) {
-    const pkg = PACKAGES[lib];
-    versions[lib] = JSON.parse(readFileSync(join(ROOT, pkg ? `node_modules/${pkg}` : "", "package.json"), "utf8")).version;
+    const pkg = PACKAGES[baseOf(lib)];
+    const root = isCompare(lib) ? compare.root : ROOT;
+    versions[lib] = JSON.parse(readFileSync(join(root, pkg ? `node_modules/${pkg}` : "", "package.json"), "utf8")).version;
     size[lib] = await bundle(lib);
   }
   process.stderr.write("bundled; starting Chromium\n");
@@ -411,14 +473,21 @@ async function main() {
     }
     process.stderr.write("start-up done\n");
 
-    const pk = await inPage(browser, server, "/bench/pages/pkce.html", (a) => window.__run(a), {
+    const pk = await inPage(browser, server, `/bench/pages/pkce.html${compare ? "?compare=1" : ""}`, (a) => window.__run(a), {
       batches: PKCE_BATCHES,
       batchMs: PKCE_BATCH_MS,
     });
-    process.stderr.write("PKCE done\n");
-    const cb = await inPage(browser, server, "/bench/pages/callback.html", (a) => window.__run(a), { runs: CALLBACK_RUNS });
-    const first = [];
-    for (let i = 0; i < FIRST_CALL_PAGES; i++) first.push(await firstCallback(browser, server));
+    process.stderr.write("login start done\n");
+    // Each build in its own page (one module per page, as an app has); the
+    // fresh pages of the first call alternate between the builds.
+    const builds = compare ? ["", "?pkg=compare"] : [""];
+    const cb = {};
+    const first = {};
+    for (const q of builds) {
+      cb[q] = await inPage(browser, server, `/bench/pages/callback.html${q}`, (a) => window.__run(a), { runs: CALLBACK_RUNS });
+      first[q] = [];
+    }
+    for (let i = 0; i < FIRST_CALL_PAGES; i++) for (const q of builds) first[q].push(await firstCallback(browser, server, q));
     process.stderr.write("callback done\n");
 
     const anchors = LIBS.filter((l) => !ours(l));
@@ -427,21 +496,25 @@ async function main() {
       LIBS.map((l) => [l, { import: stats(split[l].importMs), ready: stats(split[l].readyMs) }]),
     );
     const pkce = Object.fromEntries(Object.entries(pk.rates).map(([k, v]) => [k, stats(v)]));
-    const callback = {
-      instant: stats(cb.times.instant),
-      response: stats(cb.times.response),
-      firstInPage: stats(first),
-    };
+    const callbackOf = (q) => ({
+      instant: stats(cb[q].times.instant),
+      response: stats(cb[q].times.response),
+      firstInPage: stats(first[q]),
+    });
+    const callback = callbackOf("");
     const anchorMedian = stats(anchors.map((l) => startup[l].median)).median;
     const targets = {
       size: { limit: 16 * 1024, value: size["pkce-wasm"].total.gzip },
       startup: { limit: anchorMedian, value: startup["pkce-wasm"].median },
-      pkce: { limit: 10, value: pkce.pair.median / pkce.webcrypto.median },
+      // The module no longer has a pair of its own to time: a login start
+      // (the pair and more) at 10× the baseline meets it a fortiori; below
+      // that, the pair alone is not measured and the target is left open.
+      pkce: { limit: 10, value: pkce["login-start"].median / pkce.webcrypto.median },
       callback: { limit: 1, value: callback.instant.median },
     };
     targets.size.met = targets.size.value <= targets.size.limit;
     targets.startup.met = targets.startup.value <= targets.startup.limit;
-    targets.pkce.met = targets.pkce.value >= targets.pkce.limit;
+    targets.pkce.met = targets.pkce.value >= targets.pkce.limit ? true : null;
     targets.callback.met = targets.callback.value < targets.callback.limit;
     // Informational: the one-file form against the same anchors (the targets are
     // about the default two-file pkce-wasm).
@@ -466,12 +539,12 @@ async function main() {
         chromium: `Chromium ${browser.version()} (headless)`,
         node: process.version,
         esbuild: esbuild.version,
-        crossOriginIsolated: isolated && pk.isolated && cb.isolated,
+        crossOriginIsolated: isolated && pk.isolated && builds.every((q) => cb[q].isolated),
         load: [loadBefore, os.loadavg()[0]].map((x) => Number(x.toFixed(2))),
       },
       libs: LIBS,
       versions,
-      ready: READY,
+      ready: Object.fromEntries(LIBS.map((l) => [l, READY[baseOf(l)]])),
       flow,
       size,
       startup,
@@ -488,6 +561,13 @@ async function main() {
       pkce,
       pkceBatchSizes: pk.sizes,
       callback,
+      // The build measured alongside: its rows' figures are keyed like the
+      // others (libs with the suffix); its callback and login start here.
+      compare: compare && {
+        label: compare.label,
+        callback: callbackOf("?pkg=compare"),
+        loginStart: pkce["login-start-compare"],
+      },
       targets,
       seconds: Math.round((Date.now() - t0) / 1000),
     };
@@ -505,12 +585,30 @@ async function main() {
   if (!LIBS.every((l) => results.flow[l].ok)) process.exitCode = 1;
 }
 
+// Login start and callback figures of the two-file rows; the inline rows
+// share them (same module, same code).
+function perBuild(r) {
+  // results.json of runs before the public-API login start kept it as "begin".
+  const out = { "pkce-wasm": { login: r.pkce["login-start"] ?? r.pkce.begin, callback: r.callback } };
+  if (r.compare) out["pkce-wasm" + COMPARE] = { login: r.compare.loginStart, callback: r.compare.callback };
+  return out;
+}
+
+// "+1.2 ms (+8 %)" from before to now, for the before/after table.
+const change = (before, now, f, unit) => {
+  const d = now - before;
+  return `${d >= 0 ? "+" : "−"}${f(Math.abs(d))}${unit} (${d >= 0 ? "+" : "−"}${Math.abs((d / before) * 100).toFixed(0)} %)`;
+};
+
 function report(r) {
   const e = r.env;
-  const head = ["Library", "Version", "Raw KB", "gzip -9 KB", "brotli q11 KB", "Start-up ms (min / median / max)", "PKCE pairs/s (min / median / max)", "handleCallback ms (min / median / max)", "Flow"];
+  if (r.compare) compareLabel = r.compare.label;
+  const builds = perBuild(r);
+  const head = ["Library", "Version", "Raw KB", "gzip -9 KB", "brotli q11 KB", "Start-up ms (min / median / max)", "Login starts/s (min / median / max)", "handleCallback ms (min / median / max)", "Flow"];
   const rows = [head];
   for (const lib of r.libs) {
     const s = r.size[lib].total;
+    const b = builds[lib];
     rows.push([
       ours(lib) ? `**${label(lib)}**` : label(lib),
       r.versions[lib],
@@ -518,13 +616,12 @@ function report(r) {
       kb(s.gzip),
       kb(s.brotli),
       range(r.startup[lib], ms),
-      lib === "pkce-wasm" ? `${range(r.pkce.pair, rate)} ¹` : "—",
-      lib === "pkce-wasm" ? `${range(r.callback.instant, (v) => ms(v, 3))} ²` : "—",
+      b ? `${range(b.login, rate)} ¹` : "—",
+      b ? `${range(b.callback.instant, (v) => ms(v, 3))} ²` : "—",
       r.flow[lib].ok ? "ok" : "FAILED",
     ]);
   }
-  rows.push(["WebCrypto baseline ³", "—", "—", "—", "—", "—", range(r.pkce.webcrypto, rate), "—", "—"]);
-  rows.push(["pkce-wasm login start ⁴", "—", "—", "—", "—", "—", range(r.pkce.begin, rate), "—", "—"]);
+  rows.push(["WebCrypto PKCE pair ³", "—", "—", "—", "—", "—", range(r.pkce.webcrypto, rate), "—", "—"]);
 
   const pw = r.size["pkce-wasm"];
   const pi = r.size["pkce-wasm-inline"];
@@ -542,6 +639,7 @@ function report(r) {
     return ".";
   };
   const verdict = (x) => (x.met ? "met" : "**missed**");
+  const cmp = r.compare && `pkce-wasm${COMPARE}`;
   const lines = [
     "# pkce-wasm benchmark",
     "",
@@ -553,7 +651,7 @@ function report(r) {
     "",
     `Sizes are esbuild \`--bundle --minify --format=esm\` of a minimal entry doing login with redirect, callback and code exchange (bench/entries/); each file compressed on its own, summed. pkce-wasm ships two files: .wasm ${kb(pw.wasm.raw)} / ${kb(pw.wasm.gzip)} / ${kb(pw.wasm.brotli)} KB and JS (glue + wrapper + entry) ${kb(pw.js.raw)} / ${kb(pw.js.gzip)} / ${kb(pw.js.brotli)} KB (raw / gzip / brotli).` +
       (pi
-        ? ` pkce-wasm/inline ships one file, the same glue, wrapper and entry with the module inside as base64: ${kb(pi.js.raw)} / ${kb(pi.js.gzip)} / ${kb(pi.js.brotli)} KB, ${kb(pi.total.gzip - pw.total.gzip)} KB gzip / ${kb(pi.total.brotli - pw.total.brotli)} KB brotli more than the two files (base64 compresses worse than the binary); its PKCE and callback figures are those of the pkce-wasm row (same module, same code).`
+        ? ` pkce-wasm/inline ships one file, the same glue, wrapper and entry with the module inside as base64: ${kb(pi.js.raw)} / ${kb(pi.js.gzip)} / ${kb(pi.js.brotli)} KB, ${kb(pi.total.gzip - pw.total.gzip)} KB gzip / ${kb(pi.total.brotli - pw.total.brotli)} KB brotli more than the two files (base64 compresses worse than the binary); its login start and callback figures are those of the pkce-wasm row (same module, same code).`
         : "") +
       " KB = 1024 bytes.",
     "",
@@ -564,11 +662,16 @@ function report(r) {
           splitNote(l),
     ),
     "",
-    `¹ The module's synchronous pair (\`run\` operation PAIR): 32 bytes from \`crypto.getRandomValues\`, base64url, SHA-256, base64url, one call per pair. ${r.pkce.pair.n} batches of ~${PKCE_BATCH_MS} ms in one page, interleaved with the baseline.`,
-    `² A valid callback (no openid: no ID token), token endpoint answered by an injected fetch resolving at once with a 200 JSON body (a Response-shaped object whose \`text()\` resolves at once), sessionStorage; each run preceded, outside the timing, by \`authorizeUrl()\`; ${r.callback.instant.n} runs in one page, all counted. With a real \`new Response()\` from the fetch: ${range(r.callback.response, (v) => ms(v, 3))} ms. The first call in a fresh page (${r.callback.firstInPage.n} pages): ${range(r.callback.firstInPage, (v) => ms(v, 3))} ms.`,
-    `³ \`crypto.getRandomValues\` (32 bytes) + base64url + \`await crypto.subtle.digest('SHA-256')\` + base64url, one pair after another, in the same page. With every pair of a batch in flight at once: ${range(r.pkce["webcrypto-parallel"], rate)} pairs/s.`,
-    `The floors under one call per pair: a call into the module returning a short string ${range(r.pkce["call-floor"], rate)}/s; \`crypto.getRandomValues\` (32 bytes) alone from JS ${range(r.pkce["random-floor"], rate)}/s. Ten times the baseline needs ${rate(r.pkce.webcrypto.median * 10)} pairs/s, i.e. ${(1e6 / (r.pkce.webcrypto.median * 10)).toFixed(2)} µs per pair.`,
-    `⁴ What \`authorizeUrl()\` asks of the module (\`run\` operation BEGIN): the pair, and also state, nonce, the authorize URL and the transaction record, with the configuration checked again.`,
+    `¹ Login start: \`await client.authorizeUrl()\` through the public API, one after another, the client configured with scope openid and an in-memory StorageLike (getItem/setItem/removeItem, emptied between batches; no key()/length, so nothing is swept): the verifier and its S256 challenge, state, nonce, the authorize URL, the transaction record saved. The module has no function for the PKCE pair alone. ${builds["pkce-wasm"].login.n} batches of ~${PKCE_BATCH_MS} ms in one page, interleaved with the baseline${r.compare ? ` and with the login start of ${label(cmp)}, loaded in the same page as a second module` : ""}.`,
+    ...Object.entries(builds).map(
+      ([l, { callback: c }], i) =>
+        (i === 0
+          ? `² A valid callback (no openid: no ID token), token endpoint answered by an injected fetch resolving at once with a 200 JSON body (a Response-shaped object whose \`text()\` resolves at once), sessionStorage; each run preceded, outside the timing, by \`authorizeUrl()\`; ${c.instant.n} runs in one page, all counted${r.compare ? ", each build in its own page" : ""}. ${label(l)}: `
+          : `${label(l)}: `) +
+        `with a real \`new Response()\` from the fetch ${range(c.response, (v) => ms(v, 3))} ms; the first call in a fresh page (${c.firstInPage.n} pages) ${range(c.firstInPage, (v) => ms(v, 3))} ms.`,
+    ),
+    `³ For information: \`crypto.getRandomValues\` (32 bytes) + base64url + \`await crypto.subtle.digest('SHA-256')\` + base64url, one pair after another, in the same page — the pair alone, less than a login start. With every pair of a batch in flight at once: ${range(r.pkce["webcrypto-parallel"], rate)} pairs/s.`,
+    `Floors: the cheapest public call into the module (\`isCallback(0)\`, a non-string answered false inside it; current build) ${range(r.pkce["call-floor"], rate)}/s; \`crypto.getRandomValues\` (32 bytes) alone from JS ${range(r.pkce["random-floor"], rate)}/s. Ten times the baseline is ${rate(r.pkce.webcrypto.median * 10)}/s, i.e. ${(1e6 / (r.pkce.webcrypto.median * 10)).toFixed(2)} µs each.`,
     "",
     "Flow: each bundle ran login → redirect → callback → code exchange once against a local authorization server that checks the code, redirect_uri, client_id and the S256 verifier.",
     "",
@@ -576,7 +679,7 @@ function report(r) {
     "",
     `- Size ≤ 16 KB gzip (pkce-wasm, two files: wasm + glue + wrapper): ${kb(t.size.value)} KB — ${verdict(t.size)}${t.size.met ? "" : ` by ${kb(t.size.value - t.size.limit)} KB (${((t.size.value / t.size.limit - 1) * 100).toFixed(0)} %)`}.`,
     `- Start-up (pkce-wasm) no slower than the median anchor (${ms(t.startup.limit)} ms, over the ${r.libs.filter((l) => !ours(l)).length} anchors): ${ms(t.startup.value)} ms — ${verdict(t.startup)}${t.startup.met ? "" : ` by ${ms(t.startup.value - t.startup.limit)} ms`}.`,
-    `- PKCE pair ≥ 10× the WebCrypto baseline: ${t.pkce.value.toFixed(1)}× — ${verdict(t.pkce)}${t.pkce.met ? "" : ` (${((1 - t.pkce.value / 10) * 100).toFixed(0)} % short)`}.`,
+    `- PKCE pair ≥ 10× the WebCrypto baseline: the module has no pair function to time; a login start, which makes the pair and more, runs at ${t.pkce.value.toFixed(1)}× the baseline — ${t.pkce.met ? "met a fortiori" : "open (below 10×, and the pair alone is not measured)"}.`,
     `- handleCallback < 1 ms: ${ms(t.callback.value, 3)} ms median — ${verdict(t.callback)}.`,
   ];
   if (t.inline) {
@@ -586,8 +689,35 @@ function report(r) {
       `- (For information; the targets above are about the default two-file pkce-wasm.) pkce-wasm/inline: start-up ${ms(s.value)} ms against the same median anchor (${ms(s.limit)} ms) — ${s.met ? `met, ${ms(s.limit - s.value)} ms under` : `missed by ${ms(s.value - s.limit)} ms`}; size ${kb(z.value)} KB gzip in one file, ${kb(z.value - z.twoFiles)} KB more than the two files${z.value <= 16 * 1024 ? " (within 16 KB)" : ` (${kb(z.value - 16 * 1024)} KB over 16 KB)`}.`,
     );
   }
+  if (r.compare) lines.push("", ...beforeAfter(r, builds));
   for (const l of r.libs) if (!r.flow[l].ok) lines.push("", `Flow check of ${label(l)} FAILED: ${r.flow[l].error}`);
   return lines.join("\n") + "\n";
+}
+
+// The build measured alongside against the current one, medians of this run.
+function beforeAfter(r, builds) {
+  const cmp = "pkce-wasm" + COMPARE;
+  const rows = [["Median", label(cmp), "pkce-wasm (current)", "change"]];
+  const add = (what, before, now, f, unit) => rows.push([what, `${f(before)}${unit}`, `${f(now)}${unit}`, change(before, now, f, unit)]);
+  const size = (l) => r.size[l].total.gzip / 1024;
+  add("gzip KB, two files", size(cmp), size("pkce-wasm"), (v) => v.toFixed(1), "");
+  add("Start-up ms, two files", r.startup[cmp].median, r.startup["pkce-wasm"].median, ms, "");
+  if (r.startup["pkce-wasm-inline" + COMPARE]) {
+    add("gzip KB, inline", size("pkce-wasm-inline" + COMPARE), size("pkce-wasm-inline"), (v) => v.toFixed(1), "");
+    add("Start-up ms, inline", r.startup["pkce-wasm-inline" + COMPARE].median, r.startup["pkce-wasm-inline"].median, ms, "");
+  }
+  const [b, n] = [builds[cmp], builds["pkce-wasm"]];
+  add("Login starts/s", b.login.median, n.login.median, rate, "");
+  add("handleCallback ms, instant fetch", b.callback.instant.median, n.callback.instant.median, (v) => ms(v, 3), "");
+  add("handleCallback ms, new Response()", b.callback.response.median, n.callback.response.median, (v) => ms(v, 3), "");
+  add("First handleCallback in a page, ms", b.callback.firstInPage.median, n.callback.firstInPage.median, (v) => ms(v, 3), "");
+  return [
+    `## ${label(cmp)} and the current build`,
+    "",
+    `Both measured in this run, through the same entries and pages (public API only), interleaved as above. ${label(cmp)} is the package built in the checkout given to \`--compare\`.`,
+    "",
+    table(rows),
+  ];
 }
 
 // `--report`: results.md and chart.svg again from results.json, measuring nothing.

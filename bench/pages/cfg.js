@@ -4,6 +4,15 @@
 // (one file, the module inside as base64). The rest are the anchors.
 export const LIBS = ["pkce-wasm", "pkce-wasm-inline", "auth0-spa-js", "oidc-client-ts", "keycloak-js", "oauth4webapi", "appauth"];
 
+// A second build of the package measured alongside (run.mjs --compare): its
+// rows are the two pkce-wasm rows with this suffix. Its snapshot and bundles
+// live apart, under out/compare/, because its .wasm has the same file name and
+// the glue looks for it next to the bundle.
+export const COMPARE = "-compare";
+export const isCompare = (lib) => lib.endsWith(COMPARE);
+export const outDir = (lib) => (isCompare(lib) ? "/bench/out/compare" : "/bench/out");
+export const bundleUrl = (lib) => `${outDir(lib)}/bundles/${lib}.js`;
+
 /** The ID token issuer each library derives from the base URL it is given. */
 export const issuerOf = (lib, base) =>
   lib === "auth0-spa-js" ? `${base}/` : lib === "keycloak-js" ? `${base}/realms/bench` : base;
