@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the shipped package into pkg/: the wasm module, its JS glue and the
 # inline entry's copy of the module. Always the same steps, in this order; a
-# missing tool is an error, never a smaller or unminified build:
-#   1. cargo (release profile, size-first) + wasm-bindgen, through wasm-pack;
+# missing tool is an error, never a different build:
+#   1. cargo (release profile, size-first, std rebuilt, see below) and
+#      wasm-bindgen, through wasm-pack;
 #   2. wasm-opt from the npm package `binaryen` (Debian's wasm-opt 108 has
 #      produced async wasm-bindgen modules that fail at instantiation);
 #   3. the generated glue minified with esbuild;
 #   4. pkg/pkce_wasm_inline.js, the module as base64 for `pkce-wasm/inline`.
-# pkg/ is generated, never edited, never committed.
+# The toolchain is the one rust-toolchain.toml pins (with rust-src);
+# scripts/setup.sh installs it. pkg/ is generated, never edited, never committed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -20,6 +22,29 @@ for tool in "$wasm_opt" "$esbuild"; do
     exit 1
   fi
 done
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  echo "build.sh: the rust-src component is missing: run 'bash scripts/setup.sh' first" >&2
+  exit 1
+fi
+
+# The standard library is rebuilt for the module (-Zbuild-std, unlocked on the
+# pinned stable toolchain by RUSTC_BOOTSTRAP for this build only; the crate
+# itself uses no unstable feature):
+# - panics compile to a bare trap (-Cpanic=immediate-abort): no panic
+#   messages or formatting machinery; no input can panic the module by
+#   design, this only changes what an impossible panic costs in bytes;
+# - Debug formatting and source locations, which only such a panic would
+#   print, are dropped (-Zfmt-debug=none, -Zlocation-detail=none);
+# - std's `optimize_for_size` variants;
+# - no reference types: wasm-bindgen then keeps JS values in a table of the
+#   glue instead of threading externref shims through every export (smaller
+#   module, slightly larger glue);
+# - getrandom's browser backend (crypto.getRandomValues), which
+#   .cargo/config.toml sets for other builds and RUSTFLAGS would override.
+export RUSTC_BOOTSTRAP=1
+export RUSTFLAGS='-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none -Ctarget-feature=-reference-types --cfg getrandom_backend="wasm_js"'
+# Its own target directory, so tests and this build do not evict each other.
+export CARGO_TARGET_DIR="$PWD/target/pkg"
 
 # --target web: an ES module whose default export fetches and instantiates the
 # .wasm next to it via `new URL(…, import.meta.url)`; bundlers (Vite, webpack 5,
@@ -27,18 +52,24 @@ done
 # --no-pack: the package.json at the repository root is the npm package.
 # wasm-pack's own wasm-opt run is off (Cargo.toml): step 2 runs the pinned one.
 rm -rf pkg # wasm-pack leaves files of earlier builds behind
-wasm-pack build . --release --target web --out-dir pkg --no-pack "$@"
+wasm-pack build . --release --target web --out-dir pkg --no-pack "$@" \
+  -Zbuild-std=std,panic_abort -Zbuild-std-features=optimize_for_size
 # wasm-pack writes a catch-all .gitignore into pkg/, which npm pack would
 # honour and so leave the module out of the tarball. The root .gitignore
 # covers pkg/.
 rm -f pkg/.gitignore
 
-# -Oz --converge: shrink until it stops shrinking. The producers and
-# target-features sections are read by nobody after wasm-bindgen.
+# -Oz --converge: shrink until it stops shrinking. -ocimfs 10: a function with
+# one caller is inlined only when small (inlining the large ones made the
+# module smaller raw but larger gzipped). --low-memory-unused: the stack sits
+# at the bottom of memory and its first KiB is never addressed, so constant
+# offsets fold into loads and stores. The producers and target-features
+# sections are read by nobody after wasm-bindgen.
 "$wasm_opt" pkg/pkce_wasm_bg.wasm -o pkg/pkce_wasm_bg.wasm \
-  -Oz --converge --strip-debug --strip-producers --strip-target-features \
+  -Oz -ocimfs 10 --converge --low-memory-unused \
+  --strip-debug --strip-producers --strip-target-features \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue
+  --enable-mutable-globals --enable-multivalue
 
 # The generated glue repeats every Rust doc comment as JSDoc; shipped as is it
 # would be most of the JS. Minified in place: it is generated code either way.

@@ -35,15 +35,15 @@ impl Transaction {
 /// form-encoded, and the verifier itself never goes in. Per-call extra
 /// parameters replace configured ones of the same name.
 pub fn url(cfg: &Config, tx: &Transaction, extra: &Params) -> Result<String> {
-    let u = parse_url(&cfg.authorization_endpoint)
+    let u = parse_url(&cfg.authorization_endpoint())
         .ok_or_else(|| Error::new(Code::InvalidConfig, "authorizationEndpoint is not a URL"))?;
     let q = u.search_params();
     let challenge = tx.verifier.challenge();
     let add = |k: &str, v: &str| q.append(k, v);
     add("response_type", "code");
-    add("client_id", &cfg.client_id);
-    add("redirect_uri", &cfg.redirect_uri);
-    if let Some(scope) = &cfg.scope {
+    add("client_id", &cfg.client_id());
+    add("redirect_uri", &cfg.redirect_uri());
+    if let Some(scope) = cfg.scope() {
         add("scope", scope);
     }
     add("state", &tx.state);
@@ -52,10 +52,10 @@ pub fn url(cfg: &Config, tx: &Transaction, extra: &Params) -> Result<String> {
     if let Some(nonce) = &tx.nonce {
         add("nonce", nonce);
     }
-    if let Some(aud) = &cfg.audience {
+    if let Some(aud) = cfg.audience() {
         add("audience", aud);
     }
-    for (k, v) in &cfg.extra_auth_params.0 {
+    for (k, v) in cfg.extra_auth_params() {
         if !extra.0.iter().any(|(e, _)| e == k) {
             add(k, v);
         }

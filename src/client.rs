@@ -304,7 +304,7 @@ impl PkceClient {
             let Some(s) = s else {
                 return Ok(JsValue::UNDEFINED);
             };
-            if inner.cfg.revocation_endpoint.is_none() {
+            if inner.cfg.revocation_endpoint().is_none() {
                 return Err(Error::config(
                     "revocationEndpoint",
                     "the provider has no revocation endpoint",
@@ -405,7 +405,7 @@ impl Inner {
     }
 
     fn session_key(&self) -> String {
-        ["pkce-wasm.session.", &self.cfg.client_id].concat()
+        ["pkce-wasm.session.", &self.cfg.client_id()].concat()
     }
 
     async fn authorize_url(&self, options: &JsValue) -> Result<String> {
@@ -427,7 +427,7 @@ impl Inner {
             JsValue::from(text).as_string()
         };
         let extra = Params::read(&get("extraAuthParams"))?;
-        let tx = Transaction::generate(wants_openid(self.cfg.scope.as_deref()))?;
+        let tx = Transaction::generate(wants_openid(self.cfg.scope()))?;
         let url = authorize::url(&self.cfg, &tx, &extra)?;
         let key = transaction::key(&tx.state);
         let record = Record::new(&self.cfg, tx.verifier, tx.nonce, app_state, now());
@@ -475,7 +475,7 @@ impl Inner {
         }
         let raw = RawCallback::parse(&href, &self.cfg.redirect_base)?;
         let key = match raw
-            .check_before_state(self.cfg.issuer.as_deref(), self.cfg.require_iss)
+            .check_before_state(self.cfg.issuer(), self.cfg.require_iss())
             .and_then(|()| raw.state())
         {
             Ok(state) => transaction::key(state),
@@ -518,13 +518,18 @@ impl Inner {
             .into());
         }
         let code = raw.into_code()?;
-        let body = token::code_body(code, verifier, &self.cfg.redirect_uri, &self.cfg.client_id);
-        let openid = wants_openid(self.cfg.scope.as_deref());
+        let body = token::code_body(
+            code,
+            verifier,
+            &self.cfg.redirect_uri(),
+            &self.cfg.client_id(),
+        );
+        let openid = wants_openid(self.cfg.scope());
         let mut tokens = self.token_request(&body, openid).await?;
         if let Some(id_token) = tokens.id_token.take() {
             // An ID token that cannot be checked (no openid, no keys) is
             // not passed on.
-            if openid || self.cfg.jwks_uri.is_some() {
+            if openid || self.cfg.jwks_uri().is_some() {
                 tokens.claims =
                     Inner::verify_id_token(&self, &id_token, record.nonce.as_deref(), None).await?;
                 tokens.id_token = Some(id_token);
@@ -541,7 +546,7 @@ impl Inner {
     async fn token_request(&self, body: &str, need_id_token: bool) -> Result<TokenSet> {
         let reply = self
             .http
-            .post(&self.cfg.token_endpoint, body)
+            .post(&self.cfg.token_endpoint(), body)
             .await
             .map_err(http::post_failed)?;
         let text = http::post_body(&reply).await?;
@@ -599,8 +604,8 @@ impl Inner {
                 jwt::check_claims(
                     &claims,
                     &Expected {
-                        issuer: this.cfg.issuer.as_deref().unwrap_or(""),
-                        client_id: &this.cfg.client_id,
+                        issuer: this.cfg.issuer().unwrap_or(""),
+                        client_id: &this.cfg.client_id(),
                         nonce,
                         now_ms: now(),
                         previous: previous.as_ref(),
@@ -619,13 +624,13 @@ impl Inner {
     /// The JWKS URI: configured, or read from the issuer's metadata the first
     /// time it is needed.
     async fn jwks_uri(&self) -> Result<String> {
-        if let Some(uri) = &self.cfg.jwks_uri {
-            return Ok(uri.clone());
+        if let Some(uri) = self.cfg.jwks_uri() {
+            return Ok(uri.into());
         }
         if let Some(uri) = self.found_jwks_uri.borrow().clone() {
             return Ok(uri);
         }
-        let issuer = self.cfg.issuer.as_deref().ok_or_else(|| {
+        let issuer = self.cfg.issuer().ok_or_else(|| {
             Error::config(
                 "jwksUri",
                 "an ID token arrived but no jwksUri is configured",
@@ -766,7 +771,7 @@ impl Inner {
             None => {
                 let inner = this.clone();
                 let p = future_to_promise(async move {
-                    let name = ["pkce-wasm.refresh.", &inner.cfg.client_id].concat();
+                    let name = ["pkce-wasm.refresh.", &inner.cfg.client_id()].concat();
                     let job = inner.clone();
                     let r = locks::with_lock(&name, move |waited| async move {
                         Inner::refresh_locked(&job, stale, waited).await
@@ -814,7 +819,7 @@ impl Inner {
                 "the session expired and has no refresh token",
             ));
         };
-        let body = token::refresh_body(refresh_token, &this.cfg.client_id);
+        let body = token::refresh_body(refresh_token, &this.cfg.client_id());
         let mut tokens = match this.token_request(&body, false).await {
             Ok(t) => t,
             Err(e) if e.code == Code::TokenError && e.error.as_deref() == Some("invalid_grant") => {
@@ -878,18 +883,18 @@ impl Inner {
         let s = self.load().await?;
         self.clear().await;
         if let Some(s) = &s {
-            if self.cfg.revocation_endpoint.is_some() {
+            if self.cfg.revocation_endpoint().is_some() {
                 let _ = self.revoke(s).await;
             }
         }
         let mut url = return_to.clone();
-        if let Some(end) = &self.cfg.end_session_endpoint {
+        if let Some(end) = self.cfg.end_session_endpoint() {
             if let Some(u) = parse_url(end) {
                 let q = u.search_params();
                 if let Some(id_token) = s.as_ref().and_then(|s| s.id_token.as_deref()) {
                     q.set("id_token_hint", id_token);
                 }
-                q.set("client_id", &self.cfg.client_id);
+                q.set("client_id", &self.cfg.client_id());
                 if let Some(r) = &return_to {
                     q.set("post_logout_redirect_uri", r);
                 }
@@ -915,9 +920,9 @@ impl Inner {
         let body = token::form(&[
             ("token", token),
             ("token_type_hint", hint),
-            ("client_id", &self.cfg.client_id),
+            ("client_id", &self.cfg.client_id()),
         ]);
-        let endpoint = self.cfg.revocation_endpoint.as_deref().unwrap_or_default();
+        let endpoint = self.cfg.revocation_endpoint().unwrap_or_default();
         let reply = self
             .http
             .post(endpoint, &body)

@@ -210,93 +210,126 @@ impl Params {
     }
 }
 
-/// A checked configuration.
-#[derive(Debug)]
+/// A checked configuration: the options as read (nothing is moved apart),
+/// through accessors that treat an empty text as absent, and what the
+/// checks derived.
 pub struct Config {
-    pub issuer: Option<String>,
-    pub authorization_endpoint: String,
-    pub token_endpoint: String,
-    pub client_id: String,
-    pub redirect_uri: String,
-    pub scope: Option<String>,
-    pub audience: Option<String>,
-    pub extra_auth_params: Params,
-    pub jwks_uri: Option<String>,
-    pub revocation_endpoint: Option<String>,
-    pub end_session_endpoint: Option<String>,
-    /// RFC 9207: the server promised `iss` on every response, so its absence
-    /// is a mismatch too (set from discovery metadata).
-    pub require_iss: bool,
+    o: Options,
     /// `redirect_uri` without its query, as the platform serialises it: what
     /// a callback must match.
     pub redirect_base: String,
     pub ttl_ms: f64,
 }
 
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Config")
+    }
+}
+
 /// An optional text, with an empty one treated as absent.
-fn given(v: Option<String>) -> Option<String> {
-    v.filter(|s| !s.is_empty())
+fn given(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
 }
 
 impl Config {
     /// Every rule, in order; the first refusal names its option.
     pub fn new(o: Options) -> Result<Config> {
-        let authorization_endpoint = required(o.authorization_endpoint, "authorizationEndpoint")?;
-        check_endpoint(&authorization_endpoint, "authorizationEndpoint")?;
-        let token_endpoint = required(o.token_endpoint, "tokenEndpoint")?;
-        check_endpoint(&token_endpoint, "tokenEndpoint")?;
+        let endpoint = |v: &Option<String>, field| match given(v) {
+            Some(s) => check_endpoint(s, field),
+            None => Err(Error::config(field, "endpoint is required")),
+        };
+        endpoint(&o.authorization_endpoint, "authorizationEndpoint")?;
+        endpoint(&o.token_endpoint, "tokenEndpoint")?;
         if let Some(iss) = &o.issuer {
             check_issuer(iss)?;
         }
-        let client_id =
-            given(o.client_id).ok_or_else(|| Error::config("clientId", "clientId is required"))?;
-        let redirect_uri = given(o.redirect_uri)
-            .ok_or_else(|| Error::config("redirectUri", "redirectUri is required"))?;
-        let redirect_base = redirect_base(&redirect_uri)?;
-        let optional = |v: Option<String>, field| -> Result<Option<String>> {
-            let v = given(v);
-            if let Some(s) = &v {
+        if given(&o.client_id).is_none() {
+            return Err(Error::config("clientId", "clientId is required"));
+        }
+        let redirect_base = redirect_base(
+            given(&o.redirect_uri)
+                .ok_or_else(|| Error::config("redirectUri", "redirectUri is required"))?,
+        )?;
+        for (v, field) in [
+            (&o.jwks_uri, "jwksUri"),
+            (&o.revocation_endpoint, "revocationEndpoint"),
+            (&o.end_session_endpoint, "endSessionEndpoint"),
+        ] {
+            if let Some(s) = given(v) {
                 check_endpoint(s, field)?;
             }
-            Ok(v)
-        };
-        let jwks_uri = optional(o.jwks_uri, "jwksUri")?;
-        let revocation_endpoint = optional(o.revocation_endpoint, "revocationEndpoint")?;
-        let end_session_endpoint = optional(o.end_session_endpoint, "endSessionEndpoint")?;
-        let scope = given(o.scope);
+        }
         // With `openid` the ID token is validated before anything is used,
         // which needs the issuer (its keys are found through its metadata
         // when no jwksUri is given).
-        if wants_openid(scope.as_deref()) && o.issuer.is_none() {
+        if wants_openid(given(&o.scope)) && o.issuer.is_none() {
             return Err(Error::config("issuer", "openid needs issuer"));
         }
-        let extra_auth_params = o.extra_auth_params.unwrap_or_default();
-        extra_auth_params.check()?;
+        if let Some(p) = &o.extra_auth_params {
+            p.check()?;
+        }
         let ttl = o.transaction_ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
         if !(1.0..=86_400.0).contains(&ttl) || ttl.fract() != 0.0 {
             return Err(Error::config("transactionTtlSeconds", "must be 1 to 86400"));
         }
         Ok(Config {
-            issuer: o.issuer,
-            authorization_endpoint,
-            token_endpoint,
-            client_id,
-            redirect_uri,
-            scope,
-            audience: given(o.audience),
-            extra_auth_params,
-            jwks_uri,
-            revocation_endpoint,
-            end_session_endpoint,
-            require_iss: o.require_iss.unwrap_or(false),
+            o,
             redirect_base,
             ttl_ms: ttl * 1000.0,
         })
     }
-}
 
-fn required(v: Option<String>, field: &'static str) -> Result<String> {
-    given(v).ok_or_else(|| Error::config(field, "endpoint is required"))
+    pub fn issuer(&self) -> Option<&str> {
+        self.o.issuer.as_deref()
+    }
+
+    // The four below are required: `new` refused the options without them.
+    pub fn authorization_endpoint(&self) -> &str {
+        given(&self.o.authorization_endpoint).unwrap_or_default()
+    }
+
+    pub fn token_endpoint(&self) -> &str {
+        given(&self.o.token_endpoint).unwrap_or_default()
+    }
+
+    pub fn client_id(&self) -> &str {
+        given(&self.o.client_id).unwrap_or_default()
+    }
+
+    pub fn redirect_uri(&self) -> &str {
+        given(&self.o.redirect_uri).unwrap_or_default()
+    }
+
+    pub fn scope(&self) -> Option<&str> {
+        given(&self.o.scope)
+    }
+
+    pub fn audience(&self) -> Option<&str> {
+        given(&self.o.audience)
+    }
+
+    pub fn extra_auth_params(&self) -> &[(String, String)] {
+        self.o.extra_auth_params.as_ref().map_or(&[], |p| &p.0)
+    }
+
+    pub fn jwks_uri(&self) -> Option<&str> {
+        given(&self.o.jwks_uri)
+    }
+
+    pub fn revocation_endpoint(&self) -> Option<&str> {
+        given(&self.o.revocation_endpoint)
+    }
+
+    pub fn end_session_endpoint(&self) -> Option<&str> {
+        given(&self.o.end_session_endpoint)
+    }
+
+    /// RFC 9207: the server promised `iss` on every response, so its absence
+    /// is a mismatch too (set from discovery metadata).
+    pub fn require_iss(&self) -> bool {
+        self.o.require_iss == Some(true)
+    }
 }
 
 /// Whether `scope` asks for OpenID Connect.
@@ -495,7 +528,7 @@ mod browser_tests {
         let c = Config::new(options()).unwrap();
         assert_eq!(c.redirect_base, "https://app.example/cb");
         assert_eq!(c.ttl_ms, 600_000.0);
-        assert!(!c.require_iss);
+        assert!(!c.require_iss());
     }
 
     #[test]
@@ -614,7 +647,7 @@ mod browser_tests {
         let mut o = options();
         o.scope = Some("openid profile".into());
         let c = Config::new(o).unwrap();
-        assert_eq!(c.jwks_uri, None);
+        assert_eq!(c.jwks_uri(), None);
         let mut o = options();
         o.scope = Some("openid".into());
         o.issuer = None;
@@ -649,13 +682,13 @@ mod browser_tests {
         assert_eq!(o.storage.as_string().as_deref(), Some("localStorage"));
         let c = Config::new(o).unwrap();
         assert_eq!(
-            c.extra_auth_params.0,
+            c.extra_auth_params(),
             [
                 ("prompt".into(), "login".into()),
                 ("ui_locales".into(), "fr".into())
             ]
         );
-        assert!(c.require_iss);
+        assert!(c.require_iss());
         for (json, field) in [
             (r#"{"redirectURI":"x"}"#, "redirectURI"),
             (r#"{"clientSecret":"s"}"#, "clientSecret"),

@@ -19,8 +19,9 @@ fn bad(field: &'static str, message: &'static str) -> Error {
 /// §3.1).
 pub fn well_known(issuer: &str) -> [String; 2] {
     let trimmed = issuer.strip_suffix('/').unwrap_or(issuer);
-    // scheme://authority ends at the first '/' after "//".
-    let after = trimmed.find("://").map_or(0, |i| i + 3);
+    // scheme://authority ends at the first '/' after "//" (a checked issuer
+    // is an https or http URL, so the first ':' is the scheme's).
+    let after = trimmed.find(':').map_or(0, |i| i + 3);
     let split = trimmed[after..]
         .find('/')
         .map_or(trimmed.len(), |i| after + i);

@@ -155,8 +155,11 @@ pub fn check_response(
             return Err(bad("body", "token response is not an object").status(status))
         }
         Body::NotJson => {
-            let not_json_type =
-                content_type.is_some_and(|c| !c.to_ascii_lowercase().contains("json"));
+            let not_json_type = content_type.is_some_and(|c| {
+                !c.as_bytes()
+                    .windows(4)
+                    .any(|w| w.eq_ignore_ascii_case(b"json"))
+            });
             return Err(bad(
                 "body",
                 if not_json_type {
@@ -252,10 +255,13 @@ fn optional_string(v: Option<Value>, field: &'static str) -> Result<Option<Strin
 fn expires_in(v: &Value) -> Option<f64> {
     let secs = match v {
         Value::Number(n) if n.is_finite() && *n >= 0.0 => n.floor(),
+        // Digit by digit: the decimal-to-float parser and its tables are
+        // kilobytes, and twenty digits are exact enough in an f64 before the
+        // clamp below.
         Value::String(s)
             if (1..=20).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) =>
         {
-            s.parse::<f64>().ok()?
+            s.bytes().fold(0.0, |n, b| n * 10.0 + f64::from(b - b'0'))
         }
         _ => return None,
     };

@@ -60,10 +60,10 @@ impl Record {
         Record {
             v: VERSION,
             verifier: verifier.into_secret(),
-            client_id: cfg.client_id.clone(),
-            redirect_uri: cfg.redirect_uri.clone(),
-            token_endpoint: cfg.token_endpoint.clone(),
-            issuer: cfg.issuer.clone(),
+            client_id: cfg.client_id().into(),
+            redirect_uri: cfg.redirect_uri().into(),
+            token_endpoint: cfg.token_endpoint().into(),
+            issuer: cfg.issuer().map(Into::into),
             nonce,
             app_state,
             created_at: now_ms.max(0.0).floor(),
@@ -90,10 +90,10 @@ impl Record {
     /// provider sharing the redirect URI must not redeem it: its code would
     /// go to the wrong token endpoint with this verifier (RFC 9700 §4.4).
     pub fn made_by(&self, cfg: &Config) -> bool {
-        self.client_id == cfg.client_id
-            && self.redirect_uri == cfg.redirect_uri
-            && self.token_endpoint == cfg.token_endpoint
-            && self.issuer == cfg.issuer
+        self.client_id == cfg.client_id()
+            && self.redirect_uri == cfg.redirect_uri()
+            && self.token_endpoint == cfg.token_endpoint()
+            && self.issuer.as_deref() == cfg.issuer()
     }
 }
 

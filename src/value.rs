@@ -3,8 +3,7 @@
 //! member whose type must be checked is a [`Value`], so a wrong type is
 //! refused with the member's name (`field`) instead of a generic serde error.
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use std::fmt;
+use serde::de::{self, Deserialize, Deserializer};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// One JSON value as `JSON.parse` produced it. Objects are not kept: the
@@ -42,55 +41,32 @@ impl Value {
 }
 
 impl<'de> Deserialize<'de> for Value {
+    /// The member is taken as the JS value it is and classified with the
+    /// platform's own type tests.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(ValueVisitor)
+        let v: JsValue = serde_wasm_bindgen::preserve::deserialize(d)?;
+        Ok(Value::of(&v))
     }
 }
 
-struct ValueVisitor;
-
-impl<'de> Visitor<'de> for ValueVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v as f64))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v as f64))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Number(v))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.into()))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::new();
-        while let Some(v) = seq.next_element()? {
-            items.push(v);
+impl Value {
+    pub fn of(v: &JsValue) -> Value {
+        if let Some(s) = v.as_string() {
+            Value::String(s)
+        } else if let Some(n) = v.as_f64() {
+            Value::Number(n)
+        } else if let Some(b) = v.as_bool() {
+            Value::Bool(b)
+        } else if js_sys::Array::is_array(v) {
+            Value::Array(
+                js_sys::Array::from(v)
+                    .iter()
+                    .map(|x| Value::of(&x))
+                    .collect(),
+            )
+        } else {
+            Value::Object
         }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-        Ok(Value::Object)
     }
 }
 
