@@ -35,14 +35,14 @@ impl Transaction {
 /// form-encoded, and the verifier itself never goes in. Per-call extra
 /// parameters replace configured ones of the same name.
 pub fn url(cfg: &Config, tx: &Transaction, extra: &Params) -> Result<String> {
-    let u = parse_url(&cfg.authorization_endpoint())
+    let u = parse_url(cfg.authorization_endpoint())
         .ok_or_else(|| Error::new(Code::InvalidConfig, "authorizationEndpoint is not a URL"))?;
     let q = u.search_params();
     let challenge = tx.verifier.challenge();
     let add = |k: &str, v: &str| q.append(k, v);
     add("response_type", "code");
-    add("client_id", &cfg.client_id());
-    add("redirect_uri", &cfg.redirect_uri());
+    add("client_id", cfg.client_id());
+    add("redirect_uri", cfg.redirect_uri());
     if let Some(scope) = cfg.scope() {
         add("scope", scope);
     }

@@ -7,7 +7,7 @@
 /// §2.1); `None` for another scheme or a value that does not parse.
 pub fn bearer_error(header: &str) -> Option<String> {
     let s = header.trim_start();
-    let scheme_end = s.find(|c: char| c == ' ' || c == '\t').unwrap_or(s.len());
+    let scheme_end = s.find([' ', '\t']).unwrap_or(s.len());
     if !s[..scheme_end].eq_ignore_ascii_case("bearer") {
         return None;
     }

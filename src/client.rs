@@ -92,6 +92,8 @@ fn login_required(message: &'static str) -> Error {
     Error::new(Code::LoginRequired, message)
 }
 
+type StorageListener = Closure<dyn FnMut(web_sys::StorageEvent)>;
+
 /// The OAuth 2.0 Authorization Code + PKCE client (RFC 7636) of one
 /// provider and one application.
 #[wasm_bindgen]
@@ -113,7 +115,7 @@ struct Inner {
     /// `jwks_uri` from the issuer's metadata, when none was configured.
     found_jwks_uri: RefCell<Option<String>>,
     /// The `storage` listener of a session shared through localStorage.
-    listener: RefCell<Option<Closure<dyn FnMut(web_sys::StorageEvent)>>>,
+    listener: RefCell<Option<StorageListener>>,
     /// Resolves the wait for another tab's new session.
     on_session_change: RefCell<Option<js_sys::Function>>,
 }
@@ -405,7 +407,7 @@ impl Inner {
     }
 
     fn session_key(&self) -> String {
-        ["pkce-wasm.session.", &self.cfg.client_id()].concat()
+        ["pkce-wasm.session.", self.cfg.client_id()].concat()
     }
 
     async fn authorize_url(&self, options: &JsValue) -> Result<String> {
@@ -521,8 +523,8 @@ impl Inner {
         let body = token::code_body(
             code,
             verifier,
-            &self.cfg.redirect_uri(),
-            &self.cfg.client_id(),
+            self.cfg.redirect_uri(),
+            self.cfg.client_id(),
         );
         let openid = wants_openid(self.cfg.scope());
         let mut tokens = self.token_request(&body, openid).await?;
@@ -546,7 +548,7 @@ impl Inner {
     async fn token_request(&self, body: &str, need_id_token: bool) -> Result<TokenSet> {
         let reply = self
             .http
-            .post(&self.cfg.token_endpoint(), body)
+            .post(self.cfg.token_endpoint(), body)
             .await
             .map_err(http::post_failed)?;
         let text = http::post_body(&reply).await?;
@@ -605,7 +607,7 @@ impl Inner {
                     &claims,
                     &Expected {
                         issuer: this.cfg.issuer().unwrap_or(""),
-                        client_id: &this.cfg.client_id(),
+                        client_id: this.cfg.client_id(),
                         nonce,
                         now_ms: now(),
                         previous: previous.as_ref(),
@@ -771,7 +773,7 @@ impl Inner {
             None => {
                 let inner = this.clone();
                 let p = future_to_promise(async move {
-                    let name = ["pkce-wasm.refresh.", &inner.cfg.client_id()].concat();
+                    let name = ["pkce-wasm.refresh.", inner.cfg.client_id()].concat();
                     let job = inner.clone();
                     let r = locks::with_lock(&name, move |waited| async move {
                         Inner::refresh_locked(&job, stale, waited).await
@@ -819,7 +821,7 @@ impl Inner {
                 "the session expired and has no refresh token",
             ));
         };
-        let body = token::refresh_body(refresh_token, &this.cfg.client_id());
+        let body = token::refresh_body(refresh_token, this.cfg.client_id());
         let mut tokens = match this.token_request(&body, false).await {
             Ok(t) => t,
             Err(e) if e.code == Code::TokenError && e.error.as_deref() == Some("invalid_grant") => {
@@ -894,7 +896,7 @@ impl Inner {
                 if let Some(id_token) = s.as_ref().and_then(|s| s.id_token.as_deref()) {
                     q.set("id_token_hint", id_token);
                 }
-                q.set("client_id", &self.cfg.client_id());
+                q.set("client_id", self.cfg.client_id());
                 if let Some(r) = &return_to {
                     q.set("post_logout_redirect_uri", r);
                 }
@@ -920,7 +922,7 @@ impl Inner {
         let body = token::form(&[
             ("token", token),
             ("token_type_hint", hint),
-            ("client_id", &self.cfg.client_id()),
+            ("client_id", self.cfg.client_id()),
         ]);
         let endpoint = self.cfg.revocation_endpoint().unwrap_or_default();
         let reply = self

@@ -74,7 +74,7 @@ impl Record {
     /// verifier is one RFC 7636 allows; anything else (tampered, truncated,
     /// older schema) counts as absent. Gives the verifier out by value.
     pub fn into_checked(self) -> Option<(CodeVerifier, Record)> {
-        if self.v != VERSION || !(self.created_at >= 0.0) || !self.created_at.is_finite() {
+        if self.v != VERSION || !self.created_at.is_finite() || self.created_at < 0.0 {
             return None;
         }
         let mut rest = self;
