@@ -79,6 +79,11 @@ fn claim(key: &str) -> bool {
     })
 }
 
+/// Gives a claim back: the transaction was another client's to complete.
+fn unclaim(key: &str) {
+    CLAIMED.with(|c| c.borrow_mut().retain(|k| k != key));
+}
+
 fn now() -> f64 {
     js_sys::Date::now()
 }
@@ -357,6 +362,14 @@ fn location_href() -> Option<String> {
     web_sys::window()?.location().href().ok()
 }
 
+/// A stored transaction read back: `None` for anything this version did not
+/// write (tampered, truncated, older schema).
+fn read_record(text: &str) -> Option<(crate::pkce::CodeVerifier, Record)> {
+    value::parse(text)
+        .and_then(|v| value::read::<Record>(&v))
+        .and_then(Record::into_checked)
+}
+
 /// Removes the response parameters from the address bar (R30), where there
 /// is one.
 fn clean_address_bar(href: &str) {
@@ -451,9 +464,7 @@ impl Inner {
         let now = now();
         for (k, v) in entries {
             let fresh = v
-                .and_then(|t| value::parse(&t))
-                .and_then(|v| value::read::<Record>(&v))
-                .and_then(Record::into_checked)
+                .and_then(|t| read_record(&t))
                 .is_some_and(|(_, r)| !r.expired(now, self.cfg.ttl_ms));
             if !fresh {
                 self.storage.remove_now(&k);
@@ -485,10 +496,16 @@ impl Inner {
                 // A refused callback that names one transaction ends it: it
                 // can no longer complete safely. One naming none leaves every
                 // transaction alone.
+                // Unless another configuration made it: a callback that is
+                // wrong for this client may be right for that one.
                 if let Some(state) = raw.state_to_discard() {
                     let doomed = transaction::key(state);
                     if claim(&doomed) {
-                        let _ = self.storage.remove(&doomed).await;
+                        if self.made_elsewhere(&doomed).await {
+                            unclaim(&doomed);
+                        } else {
+                            let _ = self.storage.remove(&doomed).await;
+                        }
                     }
                 }
                 return Err(e.into());
@@ -501,23 +518,29 @@ impl Inner {
             )
             .into());
         }
-        let text =
-            self.storage.take(&key).await?.ok_or_else(|| {
-                Error::new(Code::NoTransaction, "no pending login for this state")
-            })?;
-        let (verifier, record) = value::parse(&text)
-            .and_then(|v| value::read::<Record>(&v))
-            .and_then(Record::into_checked)
-            .ok_or_else(|| Error::new(Code::NoTransaction, "login transaction unreadable"))?;
-        if record.expired(now(), self.cfg.ttl_ms) {
-            return Err(Error::new(Code::NoTransaction, "login transaction expired").into());
-        }
-        if !record.made_by(&self.cfg) {
+        // Read, checked, and deleted only if this configuration made it: a
+        // synchronous storage does all three in one turn of the event loop,
+        // so no other task sees the record in between.
+        let Some(text) = self.storage.get(&key).await? else {
+            return Err(Error::new(Code::NoTransaction, "no pending login for this state").into());
+        };
+        let checked = read_record(&text);
+        if checked.as_ref().is_some_and(|(_, r)| !r.made_by(&self.cfg)) {
+            // Another client (or provider) sharing this redirect URI made it
+            // (RFC 9700 §4.4): its code must go to no token endpoint of this
+            // one. The record stays for the client that made it.
+            unclaim(&key);
             return Err(Error::new(
                 Code::NoTransaction,
                 "this login was started by another client configuration",
             )
             .into());
+        }
+        self.storage.remove(&key).await?;
+        let (verifier, record) = checked
+            .ok_or_else(|| Error::new(Code::NoTransaction, "login transaction unreadable"))?;
+        if record.expired(now(), self.cfg.ttl_ms) {
+            return Err(Error::new(Code::NoTransaction, "login transaction expired").into());
         }
         let code = raw.into_code()?;
         let body = token::code_body(
@@ -542,6 +565,14 @@ impl Inner {
             tokens.app_state = value::parse(text).unwrap_or(JsValue::UNDEFINED);
         }
         Ok(to_js(&tokens))
+    }
+
+    /// Whether the transaction under `key` is readable and was made by
+    /// another client configuration.
+    async fn made_elsewhere(&self, key: &str) -> bool {
+        let text = self.storage.get(key).await.ok().flatten();
+        text.and_then(|t| read_record(&t))
+            .is_some_and(|(_, r)| !r.made_by(&self.cfg))
     }
 
     /// POSTs `body` to the token endpoint and checks the answer.

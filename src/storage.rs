@@ -89,16 +89,6 @@ impl Store {
         }
     }
 
-    /// Reads and deletes `key`. A synchronous backend is not awaited between
-    /// the two, so no other task can read the value in between.
-    pub async fn take(&self, key: &str) -> Result<Option<String>> {
-        let v = self.get(key).await?;
-        if v.is_some() {
-            self.remove(key).await?;
-        }
-        Ok(v)
-    }
-
     /// The `(key, value)` pairs under `prefix`, where the backend can list
     /// its keys synchronously (Web Storage, or an object with `key()` and
     /// `length`); `None` elsewhere.

@@ -33,6 +33,12 @@ mod js {
         pub async fn is_callback_checks(base: &str) -> Result<JsValue, JsValue>;
         #[wasm_bindgen(catch, js_name = loginNavigates)]
         pub async fn login_navigates(base: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_name = otherClientsTransaction)]
+        pub async fn other_clients_transaction(base: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_name = otherProvidersTransaction)]
+        pub async fn other_providers_transaction(base: &str) -> Result<JsValue, JsValue>;
+        #[wasm_bindgen(catch, js_name = otherIssuersTransaction)]
+        pub async fn other_issuers_transaction(base: &str) -> Result<JsValue, JsValue>;
     }
 }
 
@@ -108,4 +114,26 @@ async fn is_callback_only_for_this_redirect_uri() {
 async fn login_saves_then_navigates() {
     let f = run(js::login_navigates(server())).await;
     assert_eq!(f.num("navigations"), 1.0);
+}
+
+#[wasm_bindgen_test]
+async fn st10_another_clients_transaction_is_not_redeemed() {
+    let f = run(js::other_clients_transaction(server())).await;
+    assert_eq!(f.num("tokenRequests"), 1.0, "only the client that made it");
+}
+
+#[wasm_bindgen_test]
+async fn st10_another_providers_transaction_without_issuer_is_not_redeemed() {
+    let f = run(js::other_providers_transaction(server())).await;
+    assert_eq!(
+        f.num("tokenRequests"),
+        2.0,
+        "one per provider, each its own"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn cb03_another_issuers_callback_leaves_its_transaction() {
+    let f = run(js::other_issuers_transaction(server())).await;
+    assert_eq!(f.num("tokenRequests"), 1.0);
 }

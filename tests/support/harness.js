@@ -869,7 +869,11 @@ export async function interleavedLogins(base, order) {
   await fresh(base);
   const run = newRun(`inter-${order}`);
   const c = await client(base, run);
-  const a = await c.authorizeUrl({ appState: "A" });
+  // "concurrent": A's answer is held back (a token endpoint with a delay) so
+  // B's exchange completes first. A transaction is bound to the token
+  // endpoint it was made for, so A is started by the slow client too.
+  const slow = order === "concurrent" ? await client(base, run, { delay: 400 }) : c;
+  const a = await slow.authorizeUrl({ appState: "A" });
   const b = await c.authorizeUrl({ appState: "B" });
   assert(param(a, "state") !== param(b, "state"), "both logins got the same state");
   assert(param(a, "code_challenge") !== param(b, "code_challenge"), "both logins got the same challenge");
@@ -878,8 +882,6 @@ export async function interleavedLogins(base, order) {
   const urls = { a, b };
   const results = {};
   if (order === "concurrent") {
-    // A's answer is held back so B's exchange completes first.
-    const slow = await client(base, run, { delay: 400 });
     const [ta, tb] = await Promise.all([slow.handleCallback(cbs.a.href), c.handleCallback(cbs.b.href)]);
     Object.assign(results, { a: ta, b: tb });
   } else {
@@ -1214,4 +1216,91 @@ export async function cryptoUnavailable(base) {
   await c.authorizeUrl();
   clearTx();
   return { code: e.code };
+}
+
+// ---------------------------------------------------------------- binding
+
+/**
+ * RFC 9700 §4.4: two clients sharing one redirect URI. A callback whose
+ * transaction the other client made is no_transaction for this one, sends
+ * nothing anywhere, and leaves that transaction for the client that made it.
+ */
+export async function otherClientsTransaction(base) {
+  await fresh(base);
+  const run = newRun("bind-client");
+  const a = await client(base, run);
+  const b = await client(base, run, { clientId: "another-client" });
+  const url = await a.authorizeUrl();
+  const key = PREFIX + param(url, "state");
+  const cb = callback(url);
+  await expectError(b.handleCallback(cb.href), "no_transaction", "client B with client A's callback");
+  await assertNoTokenRequest(base, run, "client B with client A's callback");
+  assertEq(txKeys(), [key], "client A's transaction after client B refused the callback");
+  const tokens = await a.handleCallback(cb.href);
+  assertEq(tokens.accessToken, `at-${cb.code}`, "client A completes its own login");
+  const reqs = await tokenRequests(base, run);
+  assertEq(reqs.length, 1, "token requests");
+  await checkTokenRequest(reqs[0], { authorizeUrl: url, code: cb.code });
+  assertNoTransactions("after client A completed");
+  return { tokenRequests: reqs.length };
+}
+
+/**
+ * Two providers without `issuer` (no RFC 9207 check possible) sharing one
+ * redirect URI and client id: the code and verifier never go to the other
+ * provider's token endpoint.
+ */
+export async function otherProvidersTransaction(base) {
+  await fresh(base);
+  const run = newRun("bind-provider");
+  const a = await client(base, run);
+  const b = await client(base, run, {
+    scenario: "ok_minimal",
+    authorizationEndpoint: `${base}/authorize/ok?run=${run}&provider=b`,
+  });
+  const url = await a.authorizeUrl();
+  const cb = callback(url);
+  await expectError(b.handleCallback(cb.href), "no_transaction", "provider B's client with provider A's callback");
+  await assertNoTokenRequest(base, run, "provider B's client with provider A's callback");
+  assertEq(txKeys(), [PREFIX + param(url, "state")], "provider A's transaction after provider B's client refused it");
+  // And the other way round: B's login is not redeemed at A's endpoint.
+  const urlB = await b.authorizeUrl();
+  const cbB = callback(urlB);
+  await expectError(a.handleCallback(cbB.href), "no_transaction", "provider A's client with provider B's callback");
+  await assertNoTokenRequest(base, run, "provider A's client with provider B's callback");
+  assertEq((await a.handleCallback(cb.href)).accessToken, `at-${cb.code}`, "provider A's login completes at A");
+  assertEq((await b.handleCallback(cbB.href)).accessToken, `at-${cbB.code}`, "provider B's login completes at B");
+  const reqs = await tokenRequests(base, run);
+  assertEq(
+    reqs.map((r) => [r.path, r.form.code]),
+    [
+      ["/token/ok", cb.code],
+      ["/token/ok_minimal", cbB.code],
+    ],
+    "each code went to its own provider's token endpoint, once",
+  );
+  assertNoTransactions("after both logins completed");
+  return { tokenRequests: reqs.length };
+}
+
+/**
+ * Two providers with issuers: provider A's callback (with A's `iss`) handed to
+ * provider B's client is issuer_mismatch there, and provider A's transaction
+ * survives it.
+ */
+export async function otherIssuersTransaction(base) {
+  await fresh(base);
+  const run = newRun("bind-issuer");
+  const a = await client(base, run, { issuer: ISSUER });
+  const b = await client(base, run, { issuer: "https://other-issuer.example", scenario: "ok_minimal" });
+  const url = await a.authorizeUrl();
+  const cb = callback(url, { iss: ISSUER });
+  await expectError(b.handleCallback(cb.href), "issuer_mismatch", "provider B's client with provider A's callback");
+  await assertNoTokenRequest(base, run, "provider B's client with provider A's callback");
+  assertEq(txKeys(), [PREFIX + param(url, "state")], "provider A's transaction after provider B refused its callback");
+  assertEq((await a.handleCallback(cb.href)).accessToken, `at-${cb.code}`, "provider A's login completes");
+  const reqs = await tokenRequests(base, run);
+  assertEq(reqs.map((r) => r.path), ["/token/ok"], "token requests");
+  assertNoTransactions("after provider A's login completed");
+  return { tokenRequests: reqs.length };
 }
