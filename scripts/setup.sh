@@ -29,15 +29,14 @@ if [ ${#apt_pkgs[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${apt_pkgs[@]}" >/dev/null
 fi
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  say "rustup target add wasm32-unknown-unknown"
-  rustup target add wasm32-unknown-unknown
-fi
-
-# rust-src lets scripts/build.sh rebuild std with panics as bare traps (smaller).
-if ! rustup component list --installed | grep -q '^rust-src'; then
-  say "rustup component add rust-src"
-  rustup component add rust-src
+# The toolchain rust-toolchain.toml pins, with its components (rustfmt,
+# clippy, rust-src for the build's std rebuild) and the wasm32 target. rustup
+# installs whatever of it is missing and does nothing otherwise.
+if ! rustup show active-toolchain >/dev/null 2>&1 ||
+  ! rustup component list --installed 2>/dev/null | grep -q '^rust-src' ||
+  ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "rustup toolchain install (rust-toolchain.toml)"
+  rustup toolchain install
 fi
 
 # wasm-pack would download wasm-bindgen-cli from the internet unless the exact

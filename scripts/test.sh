@@ -2,7 +2,8 @@
 # The whole test suite, as README.md gives it: installs what is missing, then
 # lint → native unit tests → release build + size budget → browser tests
 # (Chrome and Firefox) → package test → end-to-end and hybrid-app tests against
-# a real OpenID provider in headless Chromium. Every suite runs even when an
+# a real OpenID provider in headless Chromium, and every JS example of
+# README.md run the same way. Every suite runs even when an
 # earlier one failed; the exit status is non-zero if any failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,7 @@ suite "package test (npm pack, plain <script type=module>)" node --test tests/pa
 suite "end-to-end (demo against node-oidc-provider)" node --test --test-concurrency=1 tests/e2e/
 suite "OIDC and sessions (discovery, ID tokens, refresh, logout)" node --test --test-concurrency=1 tests/oidc/
 suite "hybrid apps (Capacitor, Cordova)" node --test --test-concurrency=1 tests/hybrid/
+suite "README examples (every JS block, against the local provider)" node --test --test-concurrency=1 tests/readme/
 
 echo
 if [ "$failed" -gt 0 ]; then
