@@ -22,6 +22,8 @@ use crate::value;
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
+use std::future::Future;
+use std::pin::Pin;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -82,6 +84,14 @@ fn claim(key: &str) -> bool {
 /// Gives a claim back: the transaction was another client's to complete.
 fn unclaim(key: &str) {
     CLAIMED.with(|c| c.borrow_mut().retain(|k| k != key));
+}
+
+/// Runs `f` as a Promise. Every async method goes through this one
+/// instantiation of the executor's entry: each of its own would cost the
+/// module about a kilobyte.
+fn spawn(f: impl Future<Output = std::result::Result<JsValue, JsValue>> + 'static) -> js_sys::Promise {
+    let f: Pin<Box<dyn Future<Output = std::result::Result<JsValue, JsValue>>>> = Box::pin(f);
+    future_to_promise(f)
 }
 
 fn now() -> f64 {
@@ -149,38 +159,11 @@ impl PkceClient {
     /// Reads the provider's metadata (OpenID Connect Discovery, then RFC
     /// 8414), checks it and returns a client configured from it. Options are
     /// those of the constructor; explicit ones win over discovered ones.
-    pub async fn discover(
+    #[wasm_bindgen(unchecked_return_type = "Promise<PkceClient>")]
+    pub fn discover(
         #[wasm_bindgen(unchecked_param_type = "DiscoverOptions")] options: JsValue,
-    ) -> std::result::Result<PkceClient, JsValue> {
-        let issuer = value::get(&options, "issuer")
-            .as_string()
-            .ok_or_else(|| Error::config("issuer", "discover() needs an issuer"))?;
-        let http = Transport::from_option(&value::get(&options, "fetch"))?;
-        let found = fetch_metadata(&http, &issuer).await?;
-        let config = js_sys::Object::new();
-        let set = |k: &str, v: &Option<String>| {
-            if let Some(v) = v {
-                value::set(&config, k, &v.into());
-            }
-        };
-        set("authorizationEndpoint", &Some(found.authorization_endpoint));
-        set("tokenEndpoint", &Some(found.token_endpoint));
-        set("jwksUri", &found.jwks_uri);
-        set("revocationEndpoint", &found.revocation_endpoint);
-        set("endSessionEndpoint", &found.end_session_endpoint);
-        if found.require_iss {
-            value::set(&config, "requireIss", &JsValue::TRUE);
-        }
-        if value::is_object(&options) {
-            for entry in js_sys::Object::entries(options.unchecked_ref()).iter() {
-                let entry: js_sys::Array = entry.unchecked_into();
-                let v = entry.get(1);
-                if !v.is_undefined() {
-                    js_sys::Reflect::set(&config, &entry.get(0), &v)?;
-                }
-            }
-        }
-        Ok(PkceClient::build(&config)?)
+    ) -> js_sys::Promise {
+        spawn(async move { Ok(PkceClient::discovered(&options).await?.into()) })
     }
 
     /// Saves a new transaction and resolves with the URL to send the user to.
@@ -190,7 +173,7 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_param_type = "AuthorizeOptions")] options: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { Ok(inner.authorize_url(&options).await?.into()) })
+        spawn(async move { Ok(inner.authorize_url(&options).await?.into()) })
     }
 
     /// `authorizeUrl()`, then `location.assign()` (single-page apps).
@@ -200,7 +183,7 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_param_type = "AuthorizeOptions")] options: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        spawn(async move {
             let url = inner.authorize_url(&options).await?;
             let location = web_sys::window().map(|w| w.location()).ok_or_else(|| {
                 Error::config(
@@ -239,7 +222,7 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_param_type = "string")] href: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { inner.handle_callback(href).await })
+        spawn(async move { inner.handle_callback(href).await })
     }
 
     /// A valid access token: the current one, or a refreshed one when it
@@ -247,14 +230,14 @@ impl PkceClient {
     #[wasm_bindgen(js_name = getAccessToken, unchecked_return_type = "Promise<string>")]
     pub fn get_access_token(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { Ok(Inner::access_token(&inner).await?.into()) })
+        spawn(async move { Ok(Inner::access_token(&inner).await?.into()) })
     }
 
     /// Refreshes now, whatever the access token's expiry: the new TokenSet.
     #[wasm_bindgen(unchecked_return_type = "Promise<TokenSet>")]
     pub fn refresh(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        spawn(async move {
             let s = inner
                 .load()
                 .await?
@@ -269,7 +252,7 @@ impl PkceClient {
     #[wasm_bindgen(js_name = getSession, unchecked_return_type = "Promise<Session | null>")]
     pub fn get_session(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(
+        spawn(
             async move { Ok(inner.load().await?.map_or(JsValue::NULL, |s| to_js(&s))) },
         )
     }
@@ -284,7 +267,7 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_param_type = "RequestInit")] init: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { Inner::fetch(&inner, &input, &init).await })
+        spawn(async move { Inner::fetch(&inner, &input, &init).await })
     }
 
     /// Ends the session: clears it, revokes the refresh token (RFC 7009)
@@ -297,7 +280,7 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_param_type = "LogoutOptions")] options: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move { inner.logout(&options).await })
+        spawn(async move { inner.logout(&options).await })
     }
 
     /// Revokes the session's refresh token (or its access token) and clears
@@ -305,7 +288,7 @@ impl PkceClient {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn revoke(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        spawn(async move {
             let s = inner.load().await?;
             inner.clear().await;
             let Some(s) = s else {
@@ -325,6 +308,38 @@ impl PkceClient {
 }
 
 impl PkceClient {
+    async fn discovered(options: &JsValue) -> std::result::Result<PkceClient, JsValue> {
+        let issuer = value::get(options, "issuer")
+            .as_string()
+            .ok_or_else(|| Error::config("issuer", "discover() needs an issuer"))?;
+        let http = Transport::from_option(&value::get(options, "fetch"))?;
+        let found = fetch_metadata(&http, &issuer).await?;
+        let config = js_sys::Object::new();
+        let set = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                value::set(&config, k, &v.into());
+            }
+        };
+        set("authorizationEndpoint", &Some(found.authorization_endpoint));
+        set("tokenEndpoint", &Some(found.token_endpoint));
+        set("jwksUri", &found.jwks_uri);
+        set("revocationEndpoint", &found.revocation_endpoint);
+        set("endSessionEndpoint", &found.end_session_endpoint);
+        if found.require_iss {
+            value::set(&config, "requireIss", &JsValue::TRUE);
+        }
+        if value::is_object(options) {
+            for entry in js_sys::Object::entries(options.unchecked_ref()).iter() {
+                let entry: js_sys::Array = entry.unchecked_into();
+                let v = entry.get(1);
+                if !v.is_undefined() {
+                    js_sys::Reflect::set(&config, &entry.get(0), &v)?;
+                }
+            }
+        }
+        Ok(PkceClient::build(&config)?)
+    }
+
     fn build(config: &JsValue) -> Result<PkceClient> {
         let o = Options::read(config)?;
         let http = Transport::from_option(&o.fetch)?;
@@ -803,7 +818,7 @@ impl Inner {
             Some(p) => p,
             None => {
                 let inner = this.clone();
-                let p = future_to_promise(async move {
+                let p = spawn(async move {
                     let name = ["pkce-wasm.refresh.", inner.cfg.client_id()].concat();
                     let job = inner.clone();
                     let r = locks::with_lock(&name, move |waited| async move {

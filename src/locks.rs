@@ -60,12 +60,13 @@ where
                 return JsValue::UNDEFINED;
             };
             let out = out.clone();
-            future_to_promise(async move {
-                let v = f(waited).await;
-                *out.borrow_mut() = Some(v);
-                Ok(JsValue::UNDEFINED)
-            })
-            .into()
+            let job: std::pin::Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>> =
+                Box::pin(async move {
+                    let v = f(waited).await;
+                    *out.borrow_mut() = Some(v);
+                    Ok(JsValue::UNDEFINED)
+                });
+            future_to_promise(job).into()
         }
     };
     let waited = {
