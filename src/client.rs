@@ -381,7 +381,8 @@ fn location_href() -> Option<String> {
 /// write (tampered, truncated, older schema).
 fn read_record(text: &str) -> Option<(crate::pkce::CodeVerifier, Record)> {
     value::parse(text)
-        .and_then(|v| value::read::<Record>(&v))
+        .filter(value::is_object)
+        .and_then(|v| Record::read(&v))
         .and_then(Record::into_checked)
 }
 
@@ -425,7 +426,9 @@ async fn fetch_metadata(http: &Transport, issuer: &str) -> Result<Found> {
     let text =
         text.ok_or_else(|| bad("provider metadata answered an HTTP error").status(status))?;
     let v = value::parse(&text).ok_or_else(|| bad("metadata is not JSON"))?;
-    let m: Metadata = value::read(&v).ok_or_else(|| bad("metadata is not an object"))?;
+    let m = value::is_object(&v)
+        .then(|| Metadata::read(&v))
+        .ok_or_else(|| bad("metadata is not an object"))?;
     discovery::check(issuer, m)
 }
 
@@ -629,7 +632,7 @@ impl Inner {
         };
         let fitting = |keys: Vec<JsValue>| -> Vec<JsValue> {
             keys.into_iter()
-                .filter(|k| value::read::<JwkInfo>(k).is_some_and(|i| i.fits(alg, kid.as_deref())))
+                .filter(|k| (value::is_object(k).then(|| JwkInfo::read(k))).is_some_and(|i| i.fits(alg, kid.as_deref())))
                 .collect()
         };
         let mut candidates = fitting(keys);
@@ -743,7 +746,7 @@ impl Inner {
         let text = store.get(&self.session_key()).await?;
         Ok(text
             .and_then(|t| value::parse(&t))
-            .and_then(|v| value::read::<TokenSet>(&v)))
+            .and_then(|v| TokenSet::read(&v)))
     }
 
     async fn save(&self, tokens: &TokenSet) -> Result<()> {
@@ -833,7 +836,7 @@ impl Inner {
             }
         };
         let v = JsFuture::from(p).await?;
-        Ok(value::read(&v)
+        Ok(TokenSet::read(&v)
             .ok_or_else(|| login_required("the refreshed session could not be read"))?)
     }
 

@@ -6,8 +6,7 @@
 
 use crate::config::{check_endpoint, check_issuer};
 use crate::error::{Code, Error, Result};
-use crate::value::Value;
-use serde::Deserialize;
+use crate::value::{members, Value};
 
 fn bad(field: &'static str, message: &'static str) -> Error {
     Error::new(Code::DiscoveryError, message).field(field)
@@ -42,17 +41,18 @@ pub fn urls(issuer: &str) -> Result<[String; 2]> {
     Ok(well_known(issuer))
 }
 
-/// The metadata members this client reads (RFC 8414 §2, OIDC Discovery §3).
-#[derive(Deserialize, Default, Debug)]
-pub struct Metadata {
-    pub issuer: Option<Value>,
-    pub authorization_endpoint: Option<Value>,
-    pub token_endpoint: Option<Value>,
-    pub jwks_uri: Option<Value>,
-    pub revocation_endpoint: Option<Value>,
-    pub end_session_endpoint: Option<Value>,
-    pub code_challenge_methods_supported: Option<Value>,
-    pub authorization_response_iss_parameter_supported: Option<Value>,
+members! {
+    /// The metadata members this client reads (RFC 8414 §2, OIDC Discovery §3).
+    pub struct Metadata {
+        issuer: "issuer",
+        authorization_endpoint: "authorization_endpoint",
+        token_endpoint: "token_endpoint",
+        jwks_uri: "jwks_uri",
+        revocation_endpoint: "revocation_endpoint",
+        end_session_endpoint: "end_session_endpoint",
+        code_challenge_methods_supported: "code_challenge_methods_supported",
+        authorization_response_iss_parameter_supported: "authorization_response_iss_parameter_supported",
+    }
 }
 
 /// What a client takes from checked metadata.

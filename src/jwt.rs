@@ -6,8 +6,7 @@
 
 use crate::error::{Code, Error, Result};
 use crate::pkce::b64_decode;
-use crate::value::{self, Value};
-use serde::Deserialize;
+use crate::value::{self, members, Value};
 use wasm_bindgen::JsValue;
 
 /// Tolerated clock difference for `exp` and `iat`, seconds.
@@ -86,19 +85,17 @@ fn text(part: &str) -> Option<String> {
     String::from_utf8(b64_decode(part)?).ok()
 }
 
-/// The header members that decide how the token is checked.
-#[derive(Deserialize, Default, Debug)]
-pub struct Header {
-    pub alg: Option<Value>,
-    pub kid: Option<Value>,
-    pub crit: Option<Value>,
+members! {
+    /// The header members that decide how the token is checked.
+    pub struct Header { alg: "alg", kid: "kid", crit: "crit" }
 }
 
 /// Reads the header with `JSON.parse` and checks it.
 pub fn read_header(c: &Compact<'_>) -> Result<(Alg, Option<String>)> {
     let h: Header = text(c.header)
         .and_then(|t| value::parse(&t))
-        .and_then(|v| value::read(&v))
+        .filter(value::is_object)
+        .map(|v| Header::read(&v))
         .ok_or_else(|| bad("header", "ID token header malformed"))?;
     check_header(h)
 }
@@ -121,23 +118,24 @@ pub fn check_header(h: Header) -> Result<(Alg, Option<String>)> {
     Ok((alg, kid))
 }
 
-/// The claims this client checks; the token's whole claim set is kept as
-/// the JS object `JSON.parse` made, for the app.
-#[derive(Deserialize, Default, Debug)]
-pub struct Claims {
-    pub iss: Option<Value>,
-    pub sub: Option<Value>,
-    pub aud: Option<Value>,
-    pub azp: Option<Value>,
-    pub exp: Option<Value>,
-    pub iat: Option<Value>,
-    pub nonce: Option<Value>,
+members! {
+    /// The claims this client checks; the token's whole claim set is kept as
+    /// the JS object `JSON.parse` made, for the app.
+    pub struct Claims {
+        iss: "iss",
+        sub: "sub",
+        aud: "aud",
+        azp: "azp",
+        exp: "exp",
+        iat: "iat",
+        nonce: "nonce",
+    }
 }
 
 impl Claims {
     /// The claims of a JS object (a session's stored claims).
     pub fn of(v: &JsValue) -> Option<Claims> {
-        value::read(v)
+        value::is_object(v).then(|| Claims::read(v))
     }
 }
 
@@ -147,9 +145,7 @@ pub fn read_claims(c: &Compact<'_>) -> Result<(Claims, JsValue)> {
         .and_then(|t| value::parse(&t))
         .filter(value::is_object)
         .ok_or_else(|| bad("payload", "ID token payload malformed"))?;
-    let claims =
-        value::read(&object).ok_or_else(|| bad("payload", "ID token payload malformed"))?;
-    Ok((claims, object))
+    Ok((Claims::read(&object), object))
 }
 
 /// What the claims must say.
@@ -225,15 +221,9 @@ pub fn check_claims(c: &Claims, want: &Expected<'_>) -> Result<()> {
     Ok(())
 }
 
-/// The members of a JWK that decide whether it may verify a token.
-#[derive(Deserialize, Default, Debug)]
-pub struct JwkInfo {
-    pub kty: Option<Value>,
-    pub crv: Option<Value>,
-    #[serde(rename = "use")]
-    pub use_: Option<Value>,
-    pub alg: Option<Value>,
-    pub kid: Option<Value>,
+members! {
+    /// The members of a JWK that decide whether it may verify a token.
+    pub struct JwkInfo { kty: "kty", crv: "crv", use_: "use", alg: "alg", kid: "kid" }
 }
 
 impl JwkInfo {

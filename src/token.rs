@@ -6,8 +6,8 @@
 use crate::callback::AuthorizationCode;
 use crate::error::{Code, Error, Result};
 use crate::pkce::CodeVerifier;
-use crate::value::{self, Value};
-use serde::{Deserialize, Serialize};
+use crate::value::{self, members, Value};
+use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 /// Longest lifetime taken from `expires_in` (~317 years): bigger values are
@@ -51,19 +51,20 @@ pub fn refresh_body(refresh_token: &str, client_id: &str) -> String {
     ])
 }
 
-/// The members of a token endpoint response this client reads, each as the
-/// JSON value it is, so its type can be checked by name.
-#[derive(Deserialize, Default, Debug)]
-pub struct RawResponse {
-    pub access_token: Option<Value>,
-    pub token_type: Option<Value>,
-    pub expires_in: Option<Value>,
-    pub refresh_token: Option<Value>,
-    pub id_token: Option<Value>,
-    pub scope: Option<Value>,
-    pub error: Option<Value>,
-    pub error_description: Option<Value>,
-    pub error_uri: Option<Value>,
+members! {
+    /// The members of a token endpoint response this client reads
+    /// (RFC 6749 §5.1, §5.2).
+    pub struct RawResponse {
+        access_token: "access_token",
+        token_type: "token_type",
+        expires_in: "expires_in",
+        refresh_token: "refresh_token",
+        id_token: "id_token",
+        scope: "scope",
+        error: "error",
+        error_description: "error_description",
+        error_uri: "error_uri",
+    }
 }
 
 /// A response body as `JSON.parse` left it. Built and consumed once per
@@ -80,48 +81,69 @@ impl Body {
     pub fn read(text: &str) -> Body {
         match value::parse(text) {
             None => Body::NotJson,
-            Some(v) => match value::read(&v) {
-                Some(r) => Body::Object(r),
-                None => Body::NotObject,
-            },
+            Some(v) if value::is_object(&v) => Body::Object(RawResponse::read(&v)),
+            Some(_) => Body::NotObject,
         }
     }
 }
 
 /// What a login or refresh yields: the app's view (returned by
-/// `handleCallback` and `refresh`) and the session the client keeps.
-#[derive(Serialize, Deserialize, Clone)]
+/// `handleCallback` and `refresh`, written by serde-wasm-bindgen) and the
+/// session the client keeps.
+#[derive(Serialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct TokenSet {
     pub access_token: String,
     /// Always "Bearer", the only type this client can use (RFC 6749 §7.1).
     pub token_type: String,
     /// Milliseconds since the epoch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// The verified ID token's claims, as the token carried them.
     #[serde(
-        default,
         with = "serde_wasm_bindgen::preserve",
         skip_serializing_if = "JsValue::is_undefined"
     )]
     pub claims: JsValue,
     /// What the app passed to `authorizeUrl`, parsed again.
     #[serde(
-        default,
         with = "serde_wasm_bindgen::preserve",
         skip_serializing_if = "JsValue::is_undefined"
     )]
     pub app_state: JsValue,
     /// When the session was saved (ms); only in `getSession()`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub received_at: Option<f64>,
+}
+
+impl TokenSet {
+    /// A session read back from JSON (a persisted session, or the result of
+    /// the refresh another call ran); `None` when a member is missing or of
+    /// the wrong type.
+    pub fn read(obj: &JsValue) -> Option<TokenSet> {
+        if !value::is_object(obj) {
+            return None;
+        }
+        let text = |k| value::text(obj, k);
+        let claims = value::get(obj, "claims");
+        Some(TokenSet {
+            access_token: text("accessToken")??,
+            token_type: text("tokenType")??,
+            expires_at: value::number(obj, "expiresAt")?,
+            refresh_token: text("refreshToken")?,
+            id_token: text("idToken")?,
+            scope: text("scope")?,
+            claims: if value::is_object(&claims) { claims } else { JsValue::UNDEFINED },
+            app_state: JsValue::UNDEFINED,
+            received_at: value::number(obj, "receivedAt")?,
+        })
+    }
 }
 
 impl std::fmt::Debug for TokenSet {

@@ -5,7 +5,9 @@
 
 use crate::config::Config;
 use crate::pkce::CodeVerifier;
-use serde::{Deserialize, Serialize};
+use crate::value;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
 
 pub const PREFIX: &str = "pkce-wasm.tx.";
 /// Version 2 added the binding (client id, token endpoint); a version-1
@@ -22,8 +24,9 @@ pub fn key(state: &str) -> String {
     k
 }
 
-/// A stored transaction, as written and read back (JSON via the platform).
-#[derive(Serialize, Deserialize)]
+/// A stored transaction: written with serde-wasm-bindgen and
+/// `JSON.stringify`, read back with `JSON.parse` member by member.
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Record {
     pub v: u32,
@@ -31,13 +34,13 @@ pub struct Record {
     pub client_id: String,
     pub redirect_uri: String,
     pub token_endpoint: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// Kept for ID token validation (OIDC Core §3.1.3.7 step 11).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     /// The app's state as JSON text, opaque to this library.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_state: Option<String>,
     pub created_at: f64,
 }
@@ -68,6 +71,23 @@ impl Record {
             app_state,
             created_at: now_ms.max(0.0).floor(),
         }
+    }
+
+    /// The record in a parsed JSON object; `None` when a member is missing
+    /// or of the wrong type.
+    pub fn read(obj: &JsValue) -> Option<Record> {
+        let text = |k| value::text(obj, k);
+        Some(Record {
+            v: value::number(obj, "v")??.clamp(0.0, 1e9) as u32,
+            verifier: text("verifier")??,
+            client_id: text("clientId")??,
+            redirect_uri: text("redirectUri")??,
+            token_endpoint: text("tokenEndpoint")??,
+            issuer: text("issuer")?,
+            nonce: text("nonce")?,
+            app_state: text("appState")?,
+            created_at: value::number(obj, "createdAt")??,
+        })
     }
 
     /// A record read back is used only if this version wrote it and its

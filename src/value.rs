@@ -1,9 +1,11 @@
 //! Reading what the network sent. Bodies are parsed by the platform's
-//! `JSON.parse` and read into typed structs with serde-wasm-bindgen; each
-//! member whose type must be checked is a [`Value`], so a wrong type is
-//! refused with the member's name (`field`) instead of a generic serde error.
+//! `JSON.parse` and read into typed structs ([`members!`]) member by member
+//! with serde-wasm-bindgen, each member a [`Value`]: a wrong type is then
+//! refused with the member's name (`field`), where a derived `Deserialize`
+//! would only say that the whole struct failed, and the module carries one
+//! reader instead of a derived visitor per struct.
 
-use serde::de::{self, Deserialize, Deserializer};
+use serde::de::{Deserialize, Deserializer};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// One JSON value as `JSON.parse` produced it. Objects are not kept: the
@@ -80,15 +82,6 @@ pub fn is_object(v: &JsValue) -> bool {
     v.is_object() && !js_sys::Array::is_array(v) && !v.is_function()
 }
 
-/// A parsed JSON object read into `T`; `None` for anything else. Arrays are
-/// refused first: serde would otherwise read one positionally into a struct.
-pub fn read<T: de::DeserializeOwned>(v: &JsValue) -> Option<T> {
-    if !is_object(v) {
-        return None;
-    }
-    serde_wasm_bindgen::from_value(v.clone()).ok()
-}
-
 /// A property of a JS object, `undefined` when it is missing or throws.
 pub fn get(obj: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -129,3 +122,53 @@ pub fn call(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, JsV
         _ => f.call3(obj, args[0], args[1], args[2]),
     }
 }
+
+/// Member `key` of a parsed JSON object, read with serde-wasm-bindgen;
+/// `None` when it is absent or `null`.
+pub fn member(obj: &JsValue, key: &str) -> Option<Value> {
+    serde_wasm_bindgen::from_value::<Option<Value>>(get(obj, key))
+        .ok()
+        .flatten()
+}
+
+/// A text member: `Some(None)` when absent or `null`, `None` when it has
+/// another type.
+pub fn text(obj: &JsValue, key: &str) -> Option<Option<String>> {
+    match member(obj, key) {
+        None => Some(None),
+        Some(Value::String(s)) => Some(Some(s)),
+        Some(_) => None,
+    }
+}
+
+/// A number member, with the same convention as [`text`].
+pub fn number(obj: &JsValue, key: &str) -> Option<Option<f64>> {
+    match member(obj, key) {
+        None => Some(None),
+        Some(Value::Number(n)) => Some(Some(n)),
+        Some(_) => None,
+    }
+}
+
+/// Declares a struct of the JSON members a check needs, each an
+/// `Option<Value>`, with `read(obj)` filling them from a parsed object.
+macro_rules! members {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident { $($(#[$fmeta:meta])* $field:ident: $key:literal),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Default, Debug)]
+        pub struct $name {
+            $($(#[$fmeta])* pub $field: Option<$crate::value::Value>,)*
+        }
+
+        impl $name {
+            /// The members of `obj`, a parsed JSON object.
+            pub fn read(obj: &wasm_bindgen::JsValue) -> Self {
+                $name { $($field: $crate::value::member(obj, $key),)* }
+            }
+        }
+    };
+}
+pub(crate) use members;
