@@ -5,7 +5,8 @@
 #   1. cargo (release profile, size-first, std rebuilt, see below) and
 #      wasm-bindgen, through wasm-pack;
 #   2. wasm-opt from the npm package `binaryen` (Debian's wasm-opt 108 has
-#      produced async wasm-bindgen modules that fail at instantiation);
+#      produced async wasm-bindgen modules that fail at instantiation), then
+#      short import and export names (scripts/shorten-names.mjs);
 #   3. the generated glue minified with esbuild;
 #   4. pkg/pkce_wasm_inline.js, the module as base64 for `pkce-wasm/inline`.
 # The toolchain is the one rust-toolchain.toml pins (with rust-src);
@@ -70,6 +71,12 @@ rm -f pkg/.gitignore
   --strip-debug --strip-producers --strip-target-features \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-multivalue
+
+# Short import and export names in the module and the glue (see the script).
+# pkce_wasm_bg.wasm.d.ts would still list the long ones; nothing reads it for
+# --target web.
+node scripts/shorten-names.mjs "$wasm_opt" pkg/pkce_wasm_bg.wasm pkg/pkce_wasm.js
+rm -f pkg/pkce_wasm_bg.wasm.d.ts
 
 # The generated glue repeats every Rust doc comment as JSDoc; shipped as is it
 # would be most of the JS. Minified in place: it is generated code either way.

@@ -20,10 +20,10 @@ use crate::token::{self, Body, TokenSet};
 use crate::transaction::{self, Record};
 use crate::value;
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
-use wasm_bindgen::prelude::*;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -89,7 +89,9 @@ fn unclaim(key: &str) {
 /// Runs `f` as a Promise. Every async method goes through this one
 /// instantiation of the executor's entry: each of its own would cost the
 /// module about a kilobyte.
-fn spawn(f: impl Future<Output = std::result::Result<JsValue, JsValue>> + 'static) -> js_sys::Promise {
+fn spawn(
+    f: impl Future<Output = std::result::Result<JsValue, JsValue>> + 'static,
+) -> js_sys::Promise {
     let f: Pin<Box<dyn Future<Output = std::result::Result<JsValue, JsValue>>>> = Box::pin(f);
     future_to_promise(f)
 }
@@ -252,9 +254,7 @@ impl PkceClient {
     #[wasm_bindgen(js_name = getSession, unchecked_return_type = "Promise<Session | null>")]
     pub fn get_session(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
-        spawn(
-            async move { Ok(inner.load().await?.map_or(JsValue::NULL, |s| to_js(&s))) },
-        )
+        spawn(async move { Ok(inner.load().await?.map_or(JsValue::NULL, |s| to_js(&s))) })
     }
 
     /// `fetch` with `Authorization: Bearer …`. On a 401 whose
@@ -632,7 +632,10 @@ impl Inner {
         };
         let fitting = |keys: Vec<JsValue>| -> Vec<JsValue> {
             keys.into_iter()
-                .filter(|k| (value::is_object(k).then(|| JwkInfo::read(k))).is_some_and(|i| i.fits(alg, kid.as_deref())))
+                .filter(|k| {
+                    (value::is_object(k).then(|| JwkInfo::read(k)))
+                        .is_some_and(|i| i.fits(alg, kid.as_deref()))
+                })
                 .collect()
         };
         let mut candidates = fitting(keys);

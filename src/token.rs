@@ -139,7 +139,11 @@ impl TokenSet {
             refresh_token: text("refreshToken")?,
             id_token: text("idToken")?,
             scope: text("scope")?,
-            claims: if value::is_object(&claims) { claims } else { JsValue::UNDEFINED },
+            claims: if value::is_object(&claims) {
+                claims
+            } else {
+                JsValue::UNDEFINED
+            },
             app_state: JsValue::UNDEFINED,
             received_at: value::number(obj, "receivedAt")?,
         })
