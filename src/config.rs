@@ -5,8 +5,6 @@
 
 use crate::error::{Code, Error, Result};
 use crate::value;
-use serde::de::{Deserializer, MapAccess, Visitor};
-use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Parameters the library sets itself; `extraAuthParams` may not name them,
@@ -29,41 +27,31 @@ pub const PROTOCOL_PARAMS: &[&str] = &[
 
 pub const DEFAULT_TTL_SECONDS: f64 = 600.0;
 
-/// What each option must be, checked before serde reads the object so a
-/// wrong type is refused with the option's name.
-#[derive(Clone, Copy)]
-enum Kind {
-    Text,
-    Number,
-    Flag,
-    Params,
-    /// A storage name, a StorageLike or a function: checked when read.
-    Any,
-}
-
-const OPTIONS: &[(&str, Kind)] = &[
-    ("issuer", Kind::Text),
-    ("authorizationEndpoint", Kind::Text),
-    ("tokenEndpoint", Kind::Text),
-    ("clientId", Kind::Text),
-    ("redirectUri", Kind::Text),
-    ("scope", Kind::Text),
-    ("audience", Kind::Text),
-    ("extraAuthParams", Kind::Params),
-    ("storage", Kind::Any),
-    ("fetch", Kind::Any),
-    ("transactionTtlSeconds", Kind::Number),
-    ("jwksUri", Kind::Text),
-    ("revocationEndpoint", Kind::Text),
-    ("endSessionEndpoint", Kind::Text),
-    ("requireIss", Kind::Flag),
-    ("persistTokens", Kind::Any),
+/// Every option the constructor knows; any other key is refused.
+const OPTIONS: &[&str] = &[
+    "issuer",
+    "authorizationEndpoint",
+    "tokenEndpoint",
+    "clientId",
+    "redirectUri",
+    "scope",
+    "audience",
+    "extraAuthParams",
+    "storage",
+    "fetch",
+    "transactionTtlSeconds",
+    "jwksUri",
+    "revocationEndpoint",
+    "endSessionEndpoint",
+    "requireIss",
+    "persistTokens",
 ];
 
-/// The constructor's argument as serde reads it. The storage and transport
-/// options stay JS values: they are objects and functions the client calls.
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "camelCase")]
+/// The constructor's argument, read option by option with
+/// serde-wasm-bindgen, so a wrong type is refused with the option's name.
+/// The storage and transport options stay JS values: they are objects and
+/// functions the client calls.
+#[derive(Default)]
 pub struct Options {
     pub issuer: Option<String>,
     pub authorization_endpoint: Option<String>,
@@ -72,18 +60,14 @@ pub struct Options {
     pub redirect_uri: Option<String>,
     pub scope: Option<String>,
     pub audience: Option<String>,
-    #[serde(default)]
     pub extra_auth_params: Option<Params>,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub storage: JsValue,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub fetch: JsValue,
     pub transaction_ttl_seconds: Option<f64>,
     pub jwks_uri: Option<String>,
     pub revocation_endpoint: Option<String>,
     pub end_session_endpoint: Option<String>,
     pub require_iss: Option<bool>,
-    #[serde(default, with = "serde_wasm_bindgen::preserve")]
     pub persist_tokens: JsValue,
 }
 
@@ -108,70 +92,48 @@ impl Options {
                 )
                 .field(key));
             }
-            let Some(&(name, kind)) = OPTIONS.iter().find(|(k, _)| *k == key) else {
+            if !OPTIONS.contains(&key.as_str()) {
                 return Err(
                     Error::new(Code::InvalidConfig, "unknown configuration option").field(key),
                 );
-            };
-            check_kind(&value::get(config, name), kind, name)?;
+            }
         }
-        serde_wasm_bindgen::from_value(config.clone())
-            .map_err(|_| Error::new(Code::InvalidConfig, "the configuration could not be read"))
+        let wrong = |field| Error::config(field, "option has the wrong type");
+        let text = |k| value::text(config, k).ok_or_else(|| wrong(k));
+        let extra = value::get(config, "extraAuthParams");
+        Ok(Options {
+            issuer: text("issuer")?,
+            authorization_endpoint: text("authorizationEndpoint")?,
+            token_endpoint: text("tokenEndpoint")?,
+            client_id: text("clientId")?,
+            redirect_uri: text("redirectUri")?,
+            scope: text("scope")?,
+            audience: text("audience")?,
+            extra_auth_params: if extra.is_undefined() || extra.is_null() {
+                None
+            } else {
+                Some(Params::of(&extra).ok_or_else(|| wrong("extraAuthParams"))?)
+            },
+            storage: value::get(config, "storage"),
+            fetch: value::get(config, "fetch"),
+            transaction_ttl_seconds: value::number(config, "transactionTtlSeconds")
+                .ok_or_else(|| wrong("transactionTtlSeconds"))?,
+            jwks_uri: text("jwksUri")?,
+            revocation_endpoint: text("revocationEndpoint")?,
+            end_session_endpoint: text("endSessionEndpoint")?,
+            require_iss: match value::member(config, "requireIss") {
+                None => None,
+                Some(crate::value::Value::Bool(b)) => Some(b),
+                Some(_) => return Err(wrong("requireIss")),
+            },
+            persist_tokens: value::get(config, "persistTokens"),
+        })
     }
-}
-
-fn check_kind(v: &JsValue, kind: Kind, field: &'static str) -> Result<()> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(());
-    }
-    let ok = match kind {
-        Kind::Text => v.is_string(),
-        Kind::Number => v.as_f64().is_some(),
-        Kind::Flag => v.as_bool().is_some(),
-        Kind::Params => check_params(v),
-        Kind::Any => true,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::new(Code::InvalidConfig, "option has the wrong type").field(field))
-    }
-}
-
-/// An object whose values are all strings (extra authorization parameters).
-pub fn check_params(v: &JsValue) -> bool {
-    value::is_object(v)
-        && js_sys::Object::values(v.unchecked_ref::<js_sys::Object>())
-            .iter()
-            .all(|x| x.is_string())
 }
 
 /// Extra authorization parameters, in the order the app gave them.
 #[derive(Default, Debug, Clone)]
 pub struct Params(pub Vec<(String, String)>);
-
-impl<'de> Deserialize<'de> for Params {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Params, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Params;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an object of strings")
-            }
-            fn visit_map<A: MapAccess<'de>>(
-                self,
-                mut m: A,
-            ) -> std::result::Result<Params, A::Error> {
-                let mut out = Vec::new();
-                while let Some(pair) = m.next_entry()? {
-                    out.push(pair);
-                }
-                Ok(Params(out))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
 
 impl Params {
     /// Per-call parameters (`authorizeUrl({ extraAuthParams })`), checked as
@@ -186,12 +148,24 @@ impl Params {
                 "extraAuthParams must be an object of strings",
             )
         };
-        if !check_params(v) {
-            return Err(bad());
-        }
-        let p: Params = serde_wasm_bindgen::from_value(v.clone()).map_err(|_| bad())?;
+        let p = Params::of(v).ok_or_else(bad)?;
         p.check()?;
         Ok(p)
+    }
+
+    /// An object's own members, each a string (read with serde-wasm-bindgen);
+    /// `None` for anything else.
+    fn of(v: &JsValue) -> Option<Params> {
+        if !value::is_object(v) {
+            return None;
+        }
+        let mut out = Vec::new();
+        for key in js_sys::Object::keys(v.unchecked_ref::<js_sys::Object>()).iter() {
+            let key = key.as_string()?;
+            let text = value::text(v, &key)??;
+            out.push((key, text));
+        }
+        Some(Params(out))
     }
 
     /// Extra parameters may add to the request, never replace the protocol's (R16).
