@@ -48,7 +48,8 @@ const OPTIONS: &[&str] = &[
 ];
 
 /// The constructor's argument, read option by option with
-/// serde-wasm-bindgen, so a wrong type is refused with the option's name.
+/// `Reflect` and the platform's type tests (`value`), so a wrong type is
+/// refused with the option's name.
 /// The storage and transport options stay JS values: they are objects and
 /// functions the client calls.
 #[derive(Default)]
@@ -153,7 +154,7 @@ impl Params {
         Ok(p)
     }
 
-    /// An object's own members, each a string (read with serde-wasm-bindgen);
+    /// An object's own members, each a string;
     /// `None` for anything else.
     fn of(v: &JsValue) -> Option<Params> {
         if !value::is_object(v) {

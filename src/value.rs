@@ -1,11 +1,15 @@
-//! Reading what the network sent. Bodies are parsed by the platform's
-//! `JSON.parse` and read into typed structs ([`members!`]) member by member
-//! with serde-wasm-bindgen, each member a [`Value`]: a wrong type is then
-//! refused with the member's name (`field`), where a derived `Deserialize`
-//! would only say that the whole struct failed, and the module carries one
-//! reader instead of a derived visitor per struct.
+//! Reading what the network sent, the app passed or storage kept. Text is
+//! parsed by the platform's `JSON.parse`; objects are read into typed
+//! structs ([`members!`]) member by member through `Reflect`, each member
+//! classified by the platform's own type tests into a [`Value`]. A wrong type
+//! is refused with the member's name (`field`).
+//!
+//! Not serde's deserializer: through serde-wasm-bindgen the same reads cost
+//! the module 8.5 KB gzip (measured), most of it float formatting and
+//! `core::fmt` for error messages nothing reads, which alone would put the
+//! package over its size budget. serde-wasm-bindgen writes what goes out
+//! (`TokenSet`, the stored transaction).
 
-use serde::de::{Deserialize, Deserializer};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// One JSON value as `JSON.parse` produced it. Objects are not kept: the
@@ -42,16 +46,8 @@ impl Value {
     }
 }
 
-impl<'de> Deserialize<'de> for Value {
-    /// The member is taken as the JS value it is and classified with the
-    /// platform's own type tests.
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
-        let v: JsValue = serde_wasm_bindgen::preserve::deserialize(d)?;
-        Ok(Value::of(&v))
-    }
-}
-
 impl Value {
+    /// What `v` is, by the platform's type tests.
     pub fn of(v: &JsValue) -> Value {
         if let Some(s) = v.as_string() {
             Value::String(s)
@@ -123,12 +119,14 @@ pub fn call(obj: &JsValue, name: &str, args: &[&JsValue]) -> Result<JsValue, JsV
     }
 }
 
-/// Member `key` of a parsed JSON object, read with serde-wasm-bindgen;
-/// `None` when it is absent or `null`.
+/// Member `key` of a parsed JSON object; `None` when it is absent or `null`.
 pub fn member(obj: &JsValue, key: &str) -> Option<Value> {
-    serde_wasm_bindgen::from_value::<Option<Value>>(get(obj, key))
-        .ok()
-        .flatten()
+    let v = get(obj, key);
+    if v.is_undefined() || v.is_null() {
+        None
+    } else {
+        Some(Value::of(&v))
+    }
 }
 
 /// A text member: `Some(None)` when absent or `null`, `None` when it has
