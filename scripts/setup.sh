@@ -19,7 +19,6 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 apt_pkgs=()
 command -v chromium >/dev/null || apt_pkgs+=(chromium)
 command -v chromedriver >/dev/null || apt_pkgs+=(chromium-driver)
-command -v wasm-opt >/dev/null || apt_pkgs+=(binaryen)
 if [ "$WITH_FIREFOX" = 1 ]; then
   command -v firefox-esr >/dev/null || command -v firefox >/dev/null || apt_pkgs+=(firefox-esr)
 fi
