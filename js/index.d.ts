@@ -16,6 +16,21 @@ export type {
 } from "../pkg/pkce_wasm.js";
 export { PkceError, type PkceErrorCode } from "./error.js";
 
+import type { AuthorizeOptions, LogoutOptions, TokenSet } from "../pkg/pkce_wasm.js";
+
+// wasm-bindgen writes every parameter as required; these may be left out
+// (the defaults are in README "API"). The overloads below say so.
+declare module "../pkg/pkce_wasm.js" {
+  interface PkceClient {
+    authorizeUrl(options?: AuthorizeOptions): Promise<string>;
+    login(options?: AuthorizeOptions): Promise<void>;
+    isCallback(href?: string): boolean;
+    handleCallback(href?: string): Promise<TokenSet>;
+    fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+    logout(options?: LogoutOptions): Promise<string | undefined>;
+  }
+}
+
 /** Sources `init()` accepts for the .wasm file. */
 export type InitInput =
   | RequestInfo

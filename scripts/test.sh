@@ -34,6 +34,7 @@ if suite "release build" bash scripts/build.sh; then :; fi
 suite "size budget" node scripts/size.mjs
 suite "browser tests (wasm-pack test: Chrome, Firefox)" bash tests/support/run-browser-tests.sh
 suite "package test (npm pack, plain <script type=module>)" node --test tests/package/
+suite "TypeScript declarations (an app in strict mode)" node --test tests/types/
 suite "end-to-end (demo against node-oidc-provider)" node --test --test-concurrency=1 tests/e2e/
 suite "OIDC and sessions (discovery, ID tokens, refresh, logout)" node --test --test-concurrency=1 tests/oidc/
 suite "hybrid apps (Capacitor, Cordova)" node --test --test-concurrency=1 tests/hybrid/
