@@ -20,9 +20,10 @@ pub fn well_known(issuer: &str) -> [String; 2] {
     let trimmed = issuer.strip_suffix('/').unwrap_or(issuer);
     // scheme://authority ends at the first '/' after "//" (a checked issuer
     // is an https or http URL, so the first ':' is the scheme's).
-    let after = trimmed.find(':').map_or(0, |i| i + 3);
-    let split = trimmed[after..]
-        .find('/')
+    let after = trimmed.find(':').map_or(0, |i| i + 3).min(trimmed.len());
+    let split = trimmed
+        .get(after..)
+        .and_then(|rest| rest.find('/'))
         .map_or(trimmed.len(), |i| after + i);
     [
         [trimmed, "/.well-known/openid-configuration"].concat(),
@@ -136,6 +137,22 @@ mod tests {
             token_endpoint: s("https://as.example/token"),
             jwks_uri: s("https://as.example/jwks"),
             ..Metadata::default()
+        }
+    }
+
+    #[test]
+    fn well_known_urls_of_any_text_do_not_panic() {
+        for issuer in [
+            "",
+            ":",
+            "x:",
+            "https:",
+            "https:/",
+            "é:é",
+            "https://",
+            "https://h/",
+        ] {
+            let _ = well_known(issuer);
         }
     }
 

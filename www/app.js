@@ -310,7 +310,7 @@ function renderProvider() {
         ["scope", config.scope || "(none)"],
         config.audience && ["audience", config.audience],
         config.resource && ["resource", config.resource],
-        ["JWKS", config.jwksUri || "(none: an ID token cannot be verified)"],
+        ["JWKS", config.jwksUri || "(from the issuer's metadata, when an ID token arrives)"],
         ["revocation", config.revocationEndpoint || "(none: “Log out” cannot revoke the refresh token)"],
         ["end session", config.endSessionEndpoint || "(none: “Log out” stays local)"],
         ["API", config.apiUrl || "(none: step 5 is skipped)"],
