@@ -7,11 +7,16 @@ use crate::pkce::{random_token, CodeVerifier};
 
 /// The secrets of one login, made together and stored before the user is
 /// sent away. `state` keys the transaction.
-#[derive(Debug)]
 pub struct Transaction {
     pub state: String,
     pub verifier: CodeVerifier,
     pub nonce: Option<String>,
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Transaction([redacted])")
+    }
 }
 
 impl Transaction {
@@ -71,6 +76,15 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn debug_is_redacted() {
+        let tx = Transaction::generate(true).unwrap();
+        let shown = format!("{tx:?}");
+        for secret in [tx.state.as_str(), tx.verifier.secret(), tx.nonce.as_deref().unwrap()] {
+            assert!(!shown.contains(secret));
+        }
+    }
 
     #[test]
     fn st02_st11_two_starts_differ_and_nonce_only_for_openid() {
