@@ -81,7 +81,11 @@ mod tests {
     fn debug_is_redacted() {
         let tx = Transaction::generate(true).unwrap();
         let shown = format!("{tx:?}");
-        for secret in [tx.state.as_str(), tx.verifier.secret(), tx.nonce.as_deref().unwrap()] {
+        for secret in [
+            tx.state.as_str(),
+            tx.verifier.secret(),
+            tx.nonce.as_deref().unwrap(),
+        ] {
             assert!(!shown.contains(secret));
         }
     }
