@@ -129,7 +129,7 @@ pub(crate) mod robustness {
         pub fn value(&mut self) -> Option<Value> {
             match self.next() % 8 {
                 0 => None,
-                1 => Some(Value::Bool(self.next() % 2 == 0)),
+                1 => Some(Value::Bool(self.next().is_multiple_of(2))),
                 2 => Some(Value::Number(
                     [0.0, -1.0, 1.5, 1e300, f64::NAN, f64::INFINITY, 3600.0]
                         [(self.next() % 7) as usize],
@@ -161,12 +161,12 @@ pub(crate) mod robustness {
                 1 => Body::NotObject,
                 _ => Body::Object(RawResponse {
                     // Often well-formed, so that acceptance is exercised too.
-                    access_token: if rng.next() % 2 == 0 {
+                    access_token: if rng.next().is_multiple_of(2) {
                         Some(Value::String("at".into()))
                     } else {
                         rng.value()
                     },
-                    token_type: if rng.next() % 2 == 0 {
+                    token_type: if rng.next().is_multiple_of(2) {
                         Some(Value::String("Bearer".into()))
                     } else {
                         rng.value()
