@@ -42,8 +42,12 @@ const modules = new Set(map.imports.map(([module]) => module));
 if (modules.size !== 1 || !modules.has("./pkce_wasm_bg.js")) {
   throw new Error(`unexpected import modules: ${[...modules].join(", ")}`);
 }
-// The new module name is not in the mapping: binaryen names the first module "a".
-const moduleName = "a";
+// The new module name is not in the mapping: read it from the module itself.
+const renamed = new Set(
+  WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(wasmPath))).map((i) => i.module),
+);
+if (renamed.size !== 1) throw new Error(`expected one import module, found ${[...renamed].join(", ")}`);
+const [moduleName] = renamed;
 
 // Every import must be found in the glue; an export the glue does not read
 // (wasm-bindgen leaves a few, e.g. `__wbindgen_free`) is just renamed.

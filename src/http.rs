@@ -93,12 +93,9 @@ impl Transport {
                     .header("accept", "application/json")
                     .redirect(RequestRedirect::Manual)
                     .credentials(RequestCredentials::Omit);
-                b = match (body.is_some(), cache) {
-                    (true, _) => b.cache(RequestCache::NoStore),
-                    (false, Cache::Default) => b.cache(RequestCache::Default),
-                    (false, Cache::Reload) => b.cache(RequestCache::Reload),
-                    (false, Cache::Unset) => b,
-                };
+                if let Some((mode, _)) = cache_mode(body.is_some(), cache) {
+                    b = b.cache(mode);
+                }
                 let request = match body {
                     Some(text) => b
                         .header("content-type", "application/x-www-form-urlencoded")
@@ -134,14 +131,8 @@ impl Transport {
                 }
                 value::set(&init, "redirect", &"manual".into());
                 value::set(&init, "credentials", &"omit".into());
-                let cache = match (body.is_some(), cache) {
-                    (true, _) => Some("no-store"),
-                    (false, Cache::Default) => Some("default"),
-                    (false, Cache::Reload) => Some("reload"),
-                    (false, Cache::Unset) => None,
-                };
-                if let Some(c) = cache {
-                    value::set(&init, "cache", &c.into());
+                if let Some((_, name)) = cache_mode(body.is_some(), cache) {
+                    value::set(&init, "cache", &name.into());
                 }
                 // The reason of a failure is not passed on: a custom
                 // transport's error could quote the request.
@@ -161,6 +152,18 @@ impl Transport {
                 })
             }
         }
+    }
+}
+
+/// The `cache` of a request: a POST never uses the HTTP cache (its answer
+/// holds tokens); a GET as `cache` says. The same mode for gloo-net and for
+/// the app's `fetch`, which is handed the name.
+fn cache_mode(post: bool, cache: Cache) -> Option<(RequestCache, &'static str)> {
+    match (post, cache) {
+        (true, _) => Some((RequestCache::NoStore, "no-store")),
+        (false, Cache::Default) => Some((RequestCache::Default, "default")),
+        (false, Cache::Reload) => Some((RequestCache::Reload, "reload")),
+        (false, Cache::Unset) => None,
     }
 }
 

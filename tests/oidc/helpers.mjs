@@ -78,7 +78,8 @@ export async function startPageServer({ host = HOST } = {}) {
   };
 }
 
-async function sendFile(res, base, rel) {
+/** Serves file `rel` under `base` (404 outside it or when missing). */
+export async function sendFile(res, base, rel) {
   const full = normalize(join(base, rel));
   if (!full.startsWith(base + sep)) return send(res, 404, "text/plain", "not found");
   try {
@@ -89,7 +90,7 @@ async function sendFile(res, base, rel) {
   return send(res, 200, MIME[extname(full)] ?? "application/octet-stream", await readFile(full));
 }
 
-function send(res, status, type, body) {
+export function send(res, status, type, body) {
   res.statusCode = status;
   res.setHeader("Content-Type", type);
   res.end(body);

@@ -4,14 +4,15 @@
 // pages/index.html, the real local provider (dev/provider.mjs) and the demo's
 // protected API (dev/api.mjs), all on 127.0.0.1.
 import { existsSync } from "node:fs";
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
-import { extname, join, normalize, sep } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startApi } from "../../dev/api.mjs";
 import { closeServer, listen, NATIVE_CLIENT_ID, SPA_CLIENT_ID, startProvider } from "../../dev/provider.mjs";
 import { API_AUDIENCE, HOST, NATIVE_REDIRECT_URI } from "../../dev/servers.mjs";
 import { MIME, packageFileMatcher } from "../../dev/static.mjs";
+import { send, sendFile } from "../oidc/helpers.mjs";
 
 export { API_AUDIENCE, NATIVE_REDIRECT_URI };
 
@@ -148,23 +149,6 @@ export async function startPageServer({ host = HOST } = {}) {
     },
     close: () => closeServer(server),
   };
-}
-
-async function sendFile(res, base, rel) {
-  const full = normalize(join(base, rel));
-  if (!full.startsWith(base + sep)) return send(res, 404, "text/plain", "not found");
-  try {
-    if (!(await stat(full)).isFile()) throw new Error("not a file");
-  } catch {
-    return send(res, 404, "text/plain", "not found");
-  }
-  return send(res, 200, MIME[extname(full)] ?? "application/octet-stream", await readFile(full));
-}
-
-function send(res, status, type, body) {
-  res.statusCode = status;
-  res.setHeader("Content-Type", type);
-  res.end(body);
 }
 
 // ------------------------------------------------------------- environment
