@@ -89,7 +89,7 @@ fn unclaim(key: &str) {
 /// Runs `f` as a Promise. Every async method goes through this one
 /// instantiation of the executor's entry: each of its own would cost the
 /// module about a kilobyte.
-fn spawn(
+pub(crate) fn spawn(
     f: impl Future<Output = std::result::Result<JsValue, JsValue>> + 'static,
 ) -> js_sys::Promise {
     let f: Pin<Box<dyn Future<Output = std::result::Result<JsValue, JsValue>>>> = Box::pin(f);
@@ -115,11 +115,11 @@ type StorageListener = Closure<dyn FnMut(web_sys::StorageEvent)>;
 /// provider and one application.
 #[wasm_bindgen]
 pub struct PkceClient {
-    inner: Rc<Inner>,
+    pub(crate) inner: Rc<Inner>,
 }
 
-struct Inner {
-    cfg: Config,
+pub(crate) struct Inner {
+    pub(crate) cfg: Config,
     storage: Store,
     /// Where the session is kept: `None` for memory only.
     tokens: Option<Store>,
@@ -433,7 +433,7 @@ async fn fetch_metadata(http: &Transport, issuer: &str) -> Result<Found> {
 }
 
 impl Inner {
-    fn is_callback(&self, href: &str) -> bool {
+    pub(crate) fn is_callback(&self, href: &str) -> bool {
         RawCallback::parse(href, &self.cfg.redirect_base).is_ok_and(|cb| cb.has_response())
     }
 
@@ -441,7 +441,7 @@ impl Inner {
         ["pkce-wasm.session.", self.cfg.client_id()].concat()
     }
 
-    async fn authorize_url(&self, options: &JsValue) -> Result<String> {
+    pub(crate) async fn authorize_url(&self, options: &JsValue) -> Result<String> {
         let get = |k| {
             if options.is_object() {
                 value::get(options, k)
@@ -490,7 +490,7 @@ impl Inner {
         }
     }
 
-    async fn handle_callback(
+    pub(crate) async fn handle_callback(
         self: Rc<Self>,
         href: JsValue,
     ) -> std::result::Result<JsValue, JsValue> {

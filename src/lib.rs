@@ -22,6 +22,7 @@ pub mod http;
 pub mod jwt;
 pub mod locks;
 pub mod pkce;
+pub mod popup;
 pub mod storage;
 pub mod token;
 pub mod transaction;
