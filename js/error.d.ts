@@ -16,7 +16,11 @@ export type PkceErrorCode =
   | "discovery_error"
   | "invalid_id_token"
   | "login_required"
-  | "cancelled";
+  | "cancelled"
+  | "dpop_error"
+  | "par_error"
+  | "popup_blocked"
+  | "popup_timeout";
 
 /** Every error this package throws. Messages never contain a verifier, code or token. */
 export declare class PkceError extends Error {

@@ -41,12 +41,23 @@ pub enum Code {
     InvalidIdToken,
     /// No session, or the refresh token was refused: the user must log in.
     LoginRequired,
-    /// The user left the hybrid-app login (raised by the JS adapters).
+    /// The user left the login: closed the popup, or the hybrid app's
+    /// browser.
     Cancelled,
+    /// A DPoP proof could not be made, or the server's DPoP nonce could not
+    /// be used (RFC 9449).
+    DpopError,
+    /// The pushed authorization request (RFC 9126) was refused or answered
+    /// something unusable; nothing was stored that points at it.
+    ParError,
+    /// The browser refused to open the login popup.
+    PopupBlocked,
+    /// The login popup did not answer within the app's timeout.
+    PopupTimeout,
 }
 
 impl Code {
-    pub const ALL: [Code; 15] = [
+    pub const ALL: [Code; 19] = [
         Code::InvalidConfig,
         Code::NotInitialized,
         Code::StorageUnavailable,
@@ -62,6 +73,10 @@ impl Code {
         Code::InvalidIdToken,
         Code::LoginRequired,
         Code::Cancelled,
+        Code::DpopError,
+        Code::ParError,
+        Code::PopupBlocked,
+        Code::PopupTimeout,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -81,6 +96,10 @@ impl Code {
             Code::InvalidIdToken => "invalid_id_token",
             Code::LoginRequired => "login_required",
             Code::Cancelled => "cancelled",
+            Code::DpopError => "dpop_error",
+            Code::ParError => "par_error",
+            Code::PopupBlocked => "popup_blocked",
+            Code::PopupTimeout => "popup_timeout",
         }
     }
 }
