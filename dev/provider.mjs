@@ -16,12 +16,21 @@
 // default resource). demo-spa may be sent back after logout (RP-initiated logout)
 // to the root of each web redirect URI's origin, or to `postLogoutRedirectUris`. Any user name logs in (devInteractions); the password is ignored.
 // CORS on the token endpoint is granted only to the origins in `spaOrigins`.
-// Signing keys and cookie keys are generated at start-up: nothing secret is on disk.
+// Signing keys, cookie keys and the DPoP nonce secret are generated at
+// start-up: nothing secret is on disk.
+//
+// DPoP (RFC 9449): a token request with a valid `DPoP` proof gets a
+// sender-constrained token (`token_type` "DPoP", `cnf.jkt` in the JWT access
+// token; the refresh token is bound to the same key). Nonces are issued
+// (`DPoP-Nonce`, exposed to the page by CORS) but required only where
+// `requireDpopNonce` says, so the use_dpop_nonce round trip can be switched on.
+// PAR (RFC 9126): `${issuer}/request` accepts pushed authorization requests;
+// they are required only with `requirePar`.
 //
 // Endpoints: `${issuer}/auth`, `${issuer}/token`, `${issuer}/jwks`,
-// `${issuer}/me` (userinfo), `${issuer}/token/revocation` (RFC 7009),
-// `${issuer}/session/end` (end_session_endpoint),
-// `${issuer}/.well-known/openid-configuration`.
+// `${issuer}/request` (PAR), `${issuer}/me` (userinfo),
+// `${issuer}/token/revocation` (RFC 7009), `${issuer}/session/end`
+// (end_session_endpoint), `${issuer}/.well-known/openid-configuration`.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { exportJWK, generateKeyPair } from "jose";
@@ -77,7 +86,12 @@ const isCustomScheme = (uri) => !/^https?:/i.test(uri);
  *   default: `${origin}/` of each web redirect URI
  * @param {string} options.apiAudience the API's identifier (`aud` of the access tokens)
  * @param {object} [options.ttl] seconds: { accessToken, authorizationCode, refreshToken, idToken }
- * @returns {Promise<{ issuer: string, port: number, clients: object, tokenRequests: object[], authorizeRequests: object[], revocationRequests: object[], endSessionRequests: object[], close(): Promise<void> }>}
+ * @param {boolean|string[]} [options.requireDpopNonce=false] where a DPoP proof must carry the
+ *   provider's nonce: true (token and PAR endpoints), false, or route names ("token",
+ *   "pushed_authorization_request"); change it later with setRequireDpopNonce()
+ * @param {boolean} [options.requirePar=false] metadata says require_pushed_authorization_requests,
+ *   and /auth refuses a request that was not pushed
+ * @returns {Promise<{ issuer: string, port: number, clients: object, tokenRequests: object[], authorizeRequests: object[], parRequests: object[], revocationRequests: object[], endSessionRequests: object[], setRequireDpopNonce(v: boolean|string[]): void, close(): Promise<void> }>}
  */
 export async function startProvider({
   port = 0,
@@ -88,6 +102,8 @@ export async function startProvider({
   postLogoutRedirectUris,
   apiAudience,
   ttl = {},
+  requireDpopNonce = false,
+  requirePar = false,
 } = {}) {
   if (!apiAudience) throw new Error("startProvider: apiAudience is required");
   const Provider = await loadProvider();
@@ -117,6 +133,12 @@ export async function startProvider({
     refreshToken: 24 * 3600,
     ...ttl,
   };
+
+  let nonceRoutes;
+  const setRequireDpopNonce = (value) => {
+    nonceRoutes = new Set(value === true ? ["token", "pushed_authorization_request"] : value || []);
+  };
+  setRequireDpopNonce(requireDpopNonce);
 
   const publicClient = {
     token_endpoint_auth_method: "none",
@@ -154,6 +176,17 @@ export async function startProvider({
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: true },
+      dPoP: {
+        enabled: true,
+        // Without a secret the provider cannot issue nonces at all, and the
+        // use_dpop_nonce retry of a client could never be exercised.
+        nonceSecret: randomBytes(32),
+        requireNonce: (ctx) => nonceRoutes.has(ctx.oidc.route),
+      },
+      pushedAuthorizationRequests: {
+        enabled: true,
+        requirePushedAuthorizationRequests: requirePar,
+      },
       revocation: {
         enabled: true,
         // A public client may revoke its own tokens only; another client's
@@ -207,16 +240,20 @@ export async function startProvider({
   });
 
   // What the tests assert on: every request that reached the token endpoint
-  // (successful or not), every authorization request, every revocation and
-  // end_session request. Only parameter names, lengths and non-secret values are kept.
+  // (successful or not), every authorization request (front channel and
+  // pushed), every revocation and end_session request. Only parameter names,
+  // lengths and non-secret values are kept; a DPoP proof only as its decoded
+  // header and claims (its signature is what would make it usable).
   const tokenRequests = [];
   const authorizeRequests = [];
+  const parRequests = [];
   const revocationRequests = [];
   const endSessionRequests = [];
   provider.use(async (ctx, next) => {
     const isToken = ctx.method === "POST" && ctx.path === "/token";
     const isAuthorize = ctx.path === "/auth" && (ctx.method === "GET" || ctx.method === "POST");
     const isRevocation = ctx.method === "POST" && ctx.path === "/token/revocation";
+    const isPar = ctx.method === "POST" && ctx.path === "/request";
     if (isAuthorize) authorizeRequests.push({ params: { ...ctx.query } });
     if (ctx.method === "GET" && ctx.path === "/session/end") {
       endSessionRequests.push({
@@ -245,6 +282,25 @@ export async function startProvider({
         codeVerifierLength: params.code_verifier?.length,
         status: ctx.status,
         error: ctx.body && typeof ctx.body === "object" ? ctx.body.error : undefined,
+        tokenType: ctx.body && typeof ctx.body === "object" ? ctx.body.token_type : undefined,
+        dpop: decodeProof(ctx.get("dpop")),
+        dpopNonceIssued: Boolean(ctx.response.get("dpop-nonce")),
+      });
+    }
+    if (isPar) {
+      const params = ctx.oidc?.params ?? {};
+      const body = ctx.body && typeof ctx.body === "object" ? ctx.body : {};
+      parRequests.push({
+        // The pushed request holds what a front-channel one would: no secret.
+        params: Object.fromEntries(Object.entries(params).filter(([, v]) => v !== undefined)),
+        origin: ctx.get("origin") || undefined,
+        contentType: ctx.get("content-type"),
+        status: ctx.status,
+        error: body.error,
+        requestUri: body.request_uri,
+        expiresIn: body.expires_in,
+        dpop: decodeProof(ctx.get("dpop")),
+        dpopNonceIssued: Boolean(ctx.response.get("dpop-nonce")),
       });
     }
   });
@@ -261,10 +317,27 @@ export async function startProvider({
     provider,
     tokenRequests,
     authorizeRequests,
+    parRequests,
     revocationRequests,
     endSessionRequests,
+    setRequireDpopNonce,
     close: () => closeServer(server),
   };
+}
+
+/** Header and claims of a DPoP proof (undefined without one, null when it is not a JWT). */
+export function decodeProof(proof) {
+  if (!proof) return undefined;
+  const parts = proof.split(".");
+  if (parts.length !== 3) return null;
+  try {
+    return {
+      header: JSON.parse(Buffer.from(parts[0], "base64url").toString("utf8")),
+      claims: JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")),
+    };
+  } catch {
+    return null;
+  }
 }
 
 function renderErrorPage(ctx, out) {

@@ -23,8 +23,12 @@ export const DEMO_SCOPE = "openid profile offline_access api:read";
  * @param {number} [options.apiPort=0]
  * @param {object} [options.providerTtl] passed to startProvider as `ttl`
  * @param {string} [options.packageRoot] passed to startStatic (default: this repository)
+ * @param {object} [options.dpopNonce] where DPoP proofs must carry a server nonce:
+ *   `provider` (startProvider's requireDpopNonce) and `api` (a boolean); off by default,
+ *   and switchable later through provider.setRequireDpopNonce / api.setRequireDpopNonce
+ * @param {boolean} [options.requirePar=false] passed to startProvider
  */
-export async function startServers({ pagePort = 0, providerPort = 0, apiPort = 0, providerTtl, packageRoot } = {}) {
+export async function startServers({ pagePort = 0, providerPort = 0, apiPort = 0, providerTtl, packageRoot, dpopNonce = {}, requirePar = false } = {}) {
   const started = [];
   try {
     // The page's origin goes into the provider's client registration, so the
@@ -39,6 +43,8 @@ export async function startServers({ pagePort = 0, providerPort = 0, apiPort = 0
       redirectUris: [page.callbackUrl, NATIVE_REDIRECT_URI],
       apiAudience: API_AUDIENCE,
       ttl: providerTtl,
+      requireDpopNonce: dpopNonce.provider ?? false,
+      requirePar,
     });
     started.push(provider);
 
@@ -48,6 +54,7 @@ export async function startServers({ pagePort = 0, providerPort = 0, apiPort = 0
       issuer: provider.issuer,
       audience: API_AUDIENCE,
       allowedOrigins: [page.origin],
+      requireDpopNonce: dpopNonce.api ?? false,
     });
     started.push(api);
 
@@ -58,6 +65,7 @@ export async function startServers({ pagePort = 0, providerPort = 0, apiPort = 0
       issuer: provider.issuer,
       authorizationEndpoint: `${provider.issuer}/auth`,
       tokenEndpoint: `${provider.issuer}/token`,
+      pushedAuthorizationRequestEndpoint: `${provider.issuer}/request`,
       jwksUri: `${provider.issuer}/jwks`,
       revocationEndpoint: `${provider.issuer}/token/revocation`,
       endSessionEndpoint: `${provider.issuer}/session/end`,

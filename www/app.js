@@ -6,6 +6,10 @@ import init, { PkceClient, PkceError } from "pkce-wasm";
 // logins under "pkce-wasm.tx.<state>"; these names stay clear of that prefix.
 const PROVIDER_KEY = "pkce-demo.provider";
 const STEP1_KEY = "pkce-demo.authorize-request";
+// DPoP and PAR on or off. The callback page must make the same client as the
+// page that started the login (the package refuses another configuration's
+// callback), so the choice outlives the trip to the provider.
+const OPTIONS_KEY = "pkce-demo.options";
 // Set just before "Log out" leaves the page, read when the provider sends the browser back.
 const SIGNED_OUT_KEY = "pkce-demo.signed-out";
 const TX_PREFIX = "pkce-wasm.tx.";
@@ -18,6 +22,7 @@ let localConfig = null; // from /demo-config.json, when the local servers run
 let config = null; // the provider in use
 let client = null;
 let tokens = null; // in memory only
+let demoOptions = { dpop: false, par: false };
 
 // The session the package keeps (access, refresh and ID token, expiry,
 // claims). It is handed a store of this page's memory as `persistTokens`, so
@@ -157,6 +162,43 @@ function decodeJwt(token) {
   }
 }
 
+function base64UrlEncode(bytes) {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The RFC 7638 thumbprint of a public JWK (SHA-256), or null for a key type it does not cover. */
+async function jwkThumbprint(jwk) {
+  const members = { EC: ["crv", "kty", "x", "y"], RSA: ["e", "kty", "n"], OKP: ["crv", "kty", "x"] }[jwk?.kty];
+  if (!members) return null;
+  const canonical = JSON.stringify(Object.fromEntries(members.map((k) => [k, jwk[k]])));
+  return base64UrlEncode(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical))));
+}
+
+/**
+ * A DPoP proof as the page shows it: header and claims only. The signature
+ * is what makes a proof usable, so it never reaches the page's text.
+ */
+function proofBlock(proof, note) {
+  if (!proof) return el("p", { class: "step-error" }, "The DPoP header is not a JWT");
+  return el(
+    "div",
+    { class: "proof" },
+    el("p", { class: "sub" }, "DPoP proof (decoded)"),
+    el(
+      "div",
+      { class: "jwt" },
+      el("div", {}, el("p", { class: "sub" }, "header"), pre(proof.header, "json proof-header")),
+      el("div", {}, el("p", { class: "sub" }, "claims"), pre(annotateClaims(proof.claims), "json proof-claims")),
+    ),
+    note ? el("p", { class: "note" }, note) : null,
+  );
+}
+
+/** A short, recognisable form of a server nonce (not a secret, but long). */
+function shortNonce(value) {
+  return value.length > 16 ? `${value.slice(0, 10)}… (${value.length} chars)` : value;
+}
+
 function formatTime(ms) {
   const d = new Date(ms);
   const secs = Math.round((ms - Date.now()) / 1000);
@@ -206,6 +248,7 @@ const FIELDS = [
   "issuer",
   "authorizationEndpoint",
   "tokenEndpoint",
+  "pushedAuthorizationRequestEndpoint",
   "jwksUri",
   "revocationEndpoint",
   "endSessionEndpoint",
@@ -219,6 +262,7 @@ const QUERY_NAMES = {
   issuer: "issuer",
   authorizationEndpoint: "authorization_endpoint",
   tokenEndpoint: "token_endpoint",
+  pushedAuthorizationRequestEndpoint: "par_endpoint",
   jwksUri: "jwks_uri",
   revocationEndpoint: "revocation_endpoint",
   endSessionEndpoint: "end_session_endpoint",
@@ -252,6 +296,19 @@ function auth0Config(domain) {
 function applyQueryConfig() {
   const q = new URLSearchParams(location.search);
   if (location.pathname === CALLBACK_PATH || ![...q.keys()].length) return;
+  // ?dpop=1&par=1 (or 0): the extensions, alone or with a provider.
+  let changed = false;
+  for (const name of ["dpop", "par"]) {
+    if (!q.has(name)) continue;
+    demoOptions[name] = ["1", "true", "on", "yes"].includes(q.get(name).toLowerCase());
+    q.delete(name);
+    changed = true;
+  }
+  if (changed) saveOptions();
+  if (![...q.keys()].length) {
+    history.replaceState(null, "", location.pathname);
+    return;
+  }
   if (q.get("provider") === "local") {
     sessionStorage.removeItem(PROVIDER_KEY);
   } else {
@@ -263,6 +320,27 @@ function applyQueryConfig() {
     }
   }
   history.replaceState(null, "", location.pathname);
+}
+
+function loadOptions() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(OPTIONS_KEY) ?? "{}");
+    demoOptions = { dpop: saved?.dpop === true, par: saved?.par === true };
+  } catch {
+    demoOptions = { dpop: false, par: false };
+  }
+}
+
+function saveOptions() {
+  sessionStorage.setItem(OPTIONS_KEY, JSON.stringify(demoOptions));
+}
+
+/** The checkboxes and the page's explanations follow the options. */
+function showOptions() {
+  $("opt-dpop").checked = demoOptions.dpop;
+  $("opt-par").checked = demoOptions.par;
+  document.body.toggleAttribute("data-dpop", demoOptions.dpop);
+  document.body.toggleAttribute("data-par", demoOptions.par);
 }
 
 function storedProvider() {
@@ -311,6 +389,7 @@ function renderProvider() {
         config.audience && ["audience", config.audience],
         config.resource && ["resource", config.resource],
         ["JWKS", config.jwksUri || "(from the issuer's metadata, when an ID token arrives)"],
+        ["PAR", config.pushedAuthorizationRequestEndpoint || "(none: PAR cannot be used)"],
         ["revocation", config.revocationEndpoint || "(none: “Log out” cannot revoke the refresh token)"],
         ["end session", config.endSessionEndpoint || "(none: “Log out” stays local)"],
         ["API", config.apiUrl || "(none: step 5 is skipped)"],
@@ -345,72 +424,211 @@ function toggleForm(open) {
 
 // ------------------------------------------------------------- the client
 
-/**
- * The `fetch` option: the package calls it for the token request (step 3).
- * It records what is sent — the verifier only as its length — and then
- * hands the request unchanged to the browser's fetch.
- */
-// The client's transport is used for every request to the provider (token,
-// JWKS, revocation); only the token request is step 3.
-function recordingFetch(input, init = {}) {
-  const isTokenRequest = String(init.method ?? "GET").toUpperCase() === "POST" && String(input) === tokenEndpointOf(input);
-  if (!isTokenRequest) return fetch(input, init);
-  return (async () => {
-    const isRequest = typeof Request !== "undefined" && input instanceof Request;
-    const url = isRequest ? input.url : String(input);
-    const method = (init.method ?? (isRequest ? input.method : "GET")).toUpperCase();
-    const headers = new Headers(init.headers ?? (isRequest ? input.headers : undefined));
-    let bodyText = null;
-    if (typeof init.body === "string") bodyText = init.body;
-    else if (init.body instanceof URLSearchParams) bodyText = init.body.toString();
-    else if (isRequest && init.body === undefined) bodyText = await input.clone().text();
+let currentTokenEndpoint = null;
+let currentParEndpoint = null;
+// The token exchange of the current callback, one entry per request (a DPoP
+// nonce challenge makes two), shown together in step 3.
+let step3Attempts = [];
+// What the last pushed authorization request sent and got, for step 1.
+let pushed = null;
+// The thumbprint of the key that signed the last token request's proof,
+// compared in step 4 with the access token's cnf.jkt.
+let tokenProofJkt = null;
 
-    const params = bodyText === null ? [] : [...new URLSearchParams(bodyText)];
-    if (params.some(([k, v]) => k === "grant_type" && v === "refresh_token")) {
-      // A refresh, not step 3: it is shown in the session's log.
-      const refreshToken = params.find(([k]) => k === "refresh_token")?.[1];
-      const res = await fetch(input, init).catch((err) => {
-        logSession(`POST ${url}  grant_type=refresh_token → failed: ${err.message}`, true);
-        throw err;
-      });
-      logSession(`POST ${url}  grant_type=refresh_token, refresh_token=${mask(refreshToken)} → ${res.status}`, !res.ok);
-      return res;
-    }
-    const shown = params.map(([k, v]) => {
-      if (k === "code_verifier") return [k, hiddenLength(v), "its SHA-256 must equal step 1's code_challenge"];
-      if (k === "code" || k === "refresh_token") return [k, mask(v)];
-      return [k, v];
-    });
-    const request = el(
-      "div",
-      { class: "http" },
-      el("p", { class: "http-line" }, el("span", { class: "method" }, method), " ", el("code", {}, url)),
-      kv(headers.get("content-type") ? [["Content-Type", headers.get("content-type")]] : [], "kv compact"),
-      el("p", { class: "sub" }, "Form body"),
-      kv(shown),
-      init.redirect ? el("p", { class: "note" }, `redirect: "${init.redirect}" (a back-channel request never follows redirects)`) : null,
-    );
-    setStep(3, "working", request);
-    setStatus("Exchanging the code for tokens…", "working");
-    let response;
-    try {
-      response = await fetch(input, init);
-    } catch (err) {
-      setStep(3, "error", request, el("p", { class: "step-error" }, `The request failed: ${err.message}`));
-      throw err;
-    }
-    setStep(
-      3,
-      response.ok ? "done" : "error",
-      request,
-      el("p", { class: "http-line" }, "→ ", el("span", { class: `status-code s${String(response.status)[0]}xx` }, String(response.status)), ` ${response.statusText || ""}`),
-    );
-    return response;
-  })();
+function requestParts(input, init) {
+  const isRequest = typeof Request !== "undefined" && input instanceof Request;
+  return {
+    isRequest,
+    url: isRequest ? input.url : String(input),
+    method: String(init.method ?? (isRequest ? input.method : "GET")).toUpperCase(),
+    // As fetch itself does: init.headers, when given, replaces the Request's.
+    headers: new Headers(init.headers ?? (isRequest ? input.headers : undefined)),
+  };
 }
 
-let currentTokenEndpoint = null;
-const tokenEndpointOf = () => currentTokenEndpoint;
+async function formParams(input, init, isRequest) {
+  let bodyText = null;
+  if (typeof init.body === "string") bodyText = init.body;
+  else if (init.body instanceof URLSearchParams) bodyText = init.body.toString();
+  else if (isRequest && init.body === undefined) bodyText = await input.clone().text();
+  return bodyText === null ? [] : [...new URLSearchParams(bodyText)];
+}
+
+/** The OAuth error of a refused request, read from a copy of the answer. */
+async function oauthError(response) {
+  if (response.ok) return null;
+  try {
+    const body = await response.clone().json();
+    return typeof body?.error === "string" ? body.error : null;
+  } catch {
+    return null;
+  }
+}
+
+function responseLine(response, error) {
+  const nonce = response.headers.get("dpop-nonce");
+  return [
+    el(
+      "p",
+      { class: "http-line" },
+      "→ ",
+      el("span", { class: `status-code s${String(response.status)[0]}xx` }, String(response.status)),
+      ` ${response.statusText || ""}`,
+      error ? el("code", { class: "oauth-error" }, ` error=${error}`) : null,
+    ),
+    nonce ? kv([["DPoP-Nonce", shortNonce(nonce), error === "use_dpop_nonce" ? "the library sends the request once more with it" : "kept for the next proof"]], "kv compact") : null,
+  ];
+}
+
+/**
+ * The `fetch` option: the package calls it for every request to the provider
+ * (token, PAR, JWKS, revocation). The token request (step 3, or a refresh in
+ * the session log) and the pushed authorization request (step 1) are shown
+ * as they are sent — the verifier only as its length, a DPoP proof decoded —
+ * and then handed unchanged to the browser's fetch.
+ */
+function recordingFetch(input, init = {}) {
+  const parts = requestParts(input, init);
+  if (parts.method === "POST" && parts.url === currentTokenEndpoint) return recordTokenRequest(input, init, parts);
+  if (parts.method === "POST" && parts.url === currentParEndpoint) return recordPushedRequest(input, init, parts);
+  return fetch(input, init);
+}
+
+async function recordTokenRequest(input, init, { isRequest, url, method, headers }) {
+  const params = await formParams(input, init, isRequest);
+  const proof = headers.get("dpop") ? decodeJwt(headers.get("dpop")) : null;
+  if (proof) tokenProofJkt = await jwkThumbprint(proof.header.jwk);
+
+  if (params.some(([k, v]) => k === "grant_type" && v === "refresh_token")) {
+    // A refresh, not step 3: it is shown in the session's log.
+    const refreshToken = params.find(([k]) => k === "refresh_token")?.[1];
+    const details = proof
+      ? el("details", { class: "proof refresh-proof" }, el("summary", {}, `DPoP proof (key ${tokenProofJkt})`), proofBlock(proof))
+      : null;
+    const res = await fetch(input, init).catch((err) => {
+      logSession(`POST ${url}  grant_type=refresh_token → failed: ${err.message}`, true, details);
+      throw err;
+    });
+    const error = await oauthError(res);
+    logSession(`POST ${url}  grant_type=refresh_token, refresh_token=${mask(refreshToken)} → ${res.status}${error ? ` ${error}` : ""}`, !res.ok, details);
+    return res;
+  }
+
+  const shown = params.map(([k, v]) => {
+    if (k === "code_verifier") return [k, hiddenLength(v), "its SHA-256 must equal step 1's code_challenge"];
+    if (k === "code" || k === "refresh_token") return [k, mask(v)];
+    return [k, v];
+  });
+  const headerRows = [];
+  if (headers.get("content-type")) headerRows.push(["Content-Type", headers.get("content-type")]);
+  if (proof) headerRows.push(["DPoP", "a proof JWT, decoded below"]);
+  const sentJkt = savedStep1()?.dpopJkt;
+  const request = el(
+    "div",
+    { class: "http attempt" },
+    step3Attempts.length ? el("p", { class: "sub" }, `Attempt ${step3Attempts.length + 1}`) : null,
+    el("p", { class: "http-line" }, el("span", { class: "method" }, method), " ", el("code", {}, url)),
+    kv(headerRows, "kv compact"),
+    el("p", { class: "sub" }, "Form body"),
+    kv(shown),
+    init.redirect ? el("p", { class: "note" }, `redirect: "${init.redirect}" (a back-channel request never follows redirects)`) : null,
+    proof
+      ? proofBlock(
+          proof,
+          sentJkt
+            ? `Key thumbprint ${tokenProofJkt}: ${tokenProofJkt === sentJkt ? "equals" : "does NOT equal"} the dpop_jkt of step 1.`
+            : `Key thumbprint (RFC 7638): ${tokenProofJkt}`,
+        )
+      : null,
+  );
+  step3Attempts.push(request);
+  setStep(3, "working", step3Attempts);
+  setStatus("Exchanging the code for tokens…", "working");
+  let response;
+  try {
+    response = await fetch(input, init);
+  } catch (err) {
+    request.append(el("p", { class: "step-error" }, `The request failed: ${err.message}`));
+    setStep(3, "error", step3Attempts);
+    throw err;
+  }
+  const error = await oauthError(response);
+  request.append(...responseLine(response, error).filter(Boolean));
+  // A nonce challenge is answered by a second request: the step goes on.
+  setStep(3, response.ok ? "done" : error === "use_dpop_nonce" ? "working" : "error", step3Attempts);
+  return response;
+}
+
+async function recordPushedRequest(input, init, { isRequest, url, method, headers }) {
+  const params = await formParams(input, init, isRequest);
+  const proof = headers.get("dpop") ? decodeJwt(headers.get("dpop")) : null;
+  const attempt = {
+    endpoint: url,
+    method,
+    params,
+    proof,
+    jkt: proof ? await jwkThumbprint(proof.header.jwk) : null,
+  };
+  pushed = pushed ? [...pushed, attempt] : [attempt];
+  setStep(1, "working", renderPushed(pushed));
+  let response;
+  try {
+    response = await fetch(input, init);
+  } catch (err) {
+    attempt.failure = err.message;
+    setStep(1, "error", renderPushed(pushed));
+    throw err;
+  }
+  attempt.status = response.status;
+  attempt.statusText = response.statusText;
+  attempt.nonce = response.headers.get("dpop-nonce");
+  try {
+    const body = await response.clone().json();
+    attempt.error = typeof body?.error === "string" ? body.error : undefined;
+    attempt.expiresIn = body?.expires_in;
+    attempt.hasRequestUri = typeof body?.request_uri === "string";
+  } catch {
+    attempt.unreadable = true;
+  }
+  setStep(1, "working", renderPushed(pushed));
+  return response;
+}
+
+function renderPushed(attempts) {
+  return attempts.map((a, i) => {
+    const rows = a.params.map(([k, v]) => {
+      let note;
+      if (k === "code_challenge") note = `${v.length} characters: BASE64URL(SHA-256(code_verifier))`;
+      if (k === "state") note = "random; must come back unchanged";
+      if (k === "dpop_jkt") note = "the thumbprint of this browser's DPoP key";
+      return [k, v, note];
+    });
+    const status = a.status
+      ? el(
+          "p",
+          { class: "http-line" },
+          "→ ",
+          el("span", { class: `status-code s${String(a.status)[0]}xx` }, String(a.status)),
+          ` ${a.statusText || ""}`,
+          a.error ? el("code", { class: "oauth-error" }, ` error=${a.error}`) : null,
+          a.hasRequestUri ? ` request_uri (one-time), expires_in ${a.expiresIn}` : null,
+        )
+      : a.failure
+        ? el("p", { class: "step-error" }, `The request failed: ${a.failure}`)
+        : null;
+    return el(
+      "div",
+      { class: "http attempt pushed" },
+      el("p", { class: "sub" }, attempts.length > 1 ? `Pushed authorization request, attempt ${i + 1}` : "Pushed authorization request (RFC 9126)"),
+      el("p", { class: "http-line" }, el("span", { class: "method" }, a.method), " ", el("code", {}, a.endpoint)),
+      el("p", { class: "sub" }, "Form body"),
+      kv(rows),
+      a.proof ? proofBlock(a.proof, `Key thumbprint (RFC 7638): ${a.jkt}`) : null,
+      status,
+      a.nonce ? kv([["DPoP-Nonce", shortNonce(a.nonce)]], "kv compact") : null,
+    );
+  });
+}
 
 function makeClient(c) {
   currentTokenEndpoint = c.tokenEndpoint;
@@ -429,13 +647,24 @@ function makeClient(c) {
   if (c.scope) options.scope = c.scope;
   if (c.audience) options.audience = c.audience;
   if (c.resource) options.extraAuthParams = { resource: c.resource };
+  // The key pair lives in IndexedDB with a persisted session (persistTokens
+  // above), so the callback page signs with the key the login page announced.
+  if (demoOptions.dpop) options.dpop = true;
+  currentParEndpoint = null;
+  if (demoOptions.par) {
+    options.par = true;
+    if (c.pushedAuthorizationRequestEndpoint) {
+      options.pushedAuthorizationRequestEndpoint = c.pushedAuthorizationRequestEndpoint;
+      currentParEndpoint = c.pushedAuthorizationRequestEndpoint;
+    }
+  }
   return new PkceClient(options);
 }
 
 // ------------------------------------------------------------------ steps
 
-function renderAuthorizeRequest(url) {
-  const u = new URL(url);
+function renderAuthorizeRequest(saved) {
+  const u = new URL(saved.url);
   const p = u.searchParams;
   const rows = [];
   for (const [k, v] of p) {
@@ -444,9 +673,13 @@ function renderAuthorizeRequest(url) {
     if (k === "code_challenge_method") note = "S256, the only method this package sends";
     if (k === "state") note = "random; must come back unchanged";
     if (k === "nonce") note = "random; must come back inside the ID token";
+    if (k === "dpop_jkt") note = "RFC 7638 thumbprint of this browser's DPoP key: the code is bound to it";
+    if (k === "request_uri") note = "the pushed request's one-time reference";
     rows.push([k, v, note]);
   }
   return [
+    saved.pushed ? renderPushed(saved.pushed) : null,
+    saved.pushed ? el("p", { class: "sub" }, "Then the browser goes to the authorize endpoint") : null,
     el("p", { class: "http-line" }, el("span", { class: "method" }, "GET"), " ", el("code", {}, `${u.origin}${u.pathname}`)),
     kv(rows),
     el("p", { class: "note" }, "No code_verifier here: it stays in this tab until step 3."),
@@ -456,8 +689,7 @@ function renderAuthorizeRequest(url) {
 function renderCallback(href) {
   const u = new URL(href);
   const p = u.searchParams;
-  const saved = loadStep1();
-  const sentState = saved ? new URL(saved).searchParams.get("state") : null;
+  const sentState = savedStep1()?.state ?? null;
   const rows = [];
   for (const [k, v] of p) {
     if (k === "code") rows.push([k, mask(v), "one-time, short-lived; worthless without the verifier"]);
@@ -488,6 +720,25 @@ function tokenBlock(title, token, verifiedClaims) {
   );
 }
 
+/** With DPoP: whether the access token is bound to the key that signed the token request. */
+async function bindingNote(t) {
+  const jkt = decodeJwt(t.accessToken)?.claims?.cnf?.jkt;
+  if (!demoOptions.dpop && !jkt) return null;
+  if (!jkt) {
+    return el("p", { class: "note", id: "binding" }, `token_type ${t.tokenType}: the access token carries no cnf.jkt (opaque, or not bound).`);
+  }
+  const same = jkt === tokenProofJkt;
+  return el(
+    "p",
+    { class: "note", id: "binding", "data-match": String(same) },
+    "cnf.jkt ",
+    el("code", {}, jkt),
+    tokenProofJkt === null
+      ? " (no proof was seen for the token request)"
+      : el("span", { class: same ? "match" : "mismatch" }, same ? " equals the thumbprint of the proof key: the token is bound to this browser's key" : " differs from the proof key's thumbprint"),
+  );
+}
+
 function renderTokens(t) {
   const rows = [
     ["token_type", t.tokenType],
@@ -503,6 +754,63 @@ function renderTokens(t) {
   ];
 }
 
+// client.fetch() calls the page's own fetch; wrapping it here is the only way
+// to see what the package adds to an API call (the DPoP proof in particular).
+// Only calls to the API made while a call is being shown are recorded.
+const pageFetch = window.fetch.bind(window);
+let apiAttempts = null;
+let lastApiRequest = null; // Authorization and DPoP of the last API call, for “Replay the last proof”
+window.fetch = function demoFetch(input, init = {}) {
+  const parts = requestParts(input, init);
+  if (!apiAttempts || !config?.apiUrl || parts.url.split(/[?#]/)[0] !== config.apiUrl.split(/[?#]/)[0]) return pageFetch(input, init);
+  const authorization = parts.headers.get("authorization");
+  const dpop = parts.headers.get("dpop");
+  const attempt = { method: parts.method, url: parts.url, authorization, proof: dpop ? decodeJwt(dpop) : null };
+  apiAttempts.push(attempt);
+  if (authorization) lastApiRequest = { authorization, dpop, method: parts.method };
+  return pageFetch(input, init).then(
+    (res) => {
+      attempt.status = res.status;
+      attempt.statusText = res.statusText;
+      attempt.challenge = res.headers.get("www-authenticate");
+      attempt.nonce = res.headers.get("dpop-nonce");
+      return res;
+    },
+    (err) => {
+      attempt.failure = err.message;
+      throw err;
+    },
+  );
+};
+
+function schemeOf(authorization) {
+  return authorization?.split(" ")[0] ?? null;
+}
+
+/** What client.fetch() sent, request by request: the scheme, the proof, the answer. */
+function renderApiAttempts(attempts) {
+  if (!attempts.some((a) => a.proof) && attempts.length < 2) return null;
+  return el(
+    "div",
+    { class: "api-attempts" },
+    attempts.map((a, i) =>
+      el(
+        "div",
+        { class: "http attempt" },
+        el("p", { class: "sub" }, `Request ${i + 1} sent by client.fetch`),
+        kv([["Authorization", a.authorization ? `${schemeOf(a.authorization)} ${mask(a.authorization.slice(a.authorization.indexOf(" ") + 1))}` : "(none)"]], "kv compact"),
+        a.proof ? proofBlock(a.proof, a.proof.claims?.ath ? "ath = BASE64URL(SHA-256(access token)): the proof is for this token only" : undefined) : null,
+        a.status
+          ? el("p", { class: "http-line" }, "→ ", el("span", { class: `status-code s${String(a.status)[0]}xx` }, String(a.status)), ` ${a.statusText || ""}`)
+          : null,
+        a.challenge && a.status !== 200 ? kv([["WWW-Authenticate", a.challenge]], "kv compact") : null,
+        a.nonce ? kv([["DPoP-Nonce", shortNonce(a.nonce), "the library sends the request once more with it"]], "kv compact") : null,
+        a.failure ? el("p", { class: "step-error" }, `The request failed: ${a.failure}`) : null,
+      ),
+    ),
+  );
+}
+
 async function callApi(mode = "token") {
   if (!config?.apiUrl) {
     setStep(5, "skipped", el("p", {}, "No API URL configured for this provider."));
@@ -511,9 +819,15 @@ async function callApi(mode = "token") {
   let authorization;
   let shown;
   const before = currentSession()?.accessToken ?? tokens?.accessToken;
+  let extraHeaders = {};
   if (mode === "token") {
     // client.fetch() adds the header itself (refreshing a due token first).
-    shown = `Bearer ${mask(before)} (added by client.fetch)`;
+    shown = `${demoOptions.dpop ? "DPoP" : "Bearer"} ${mask(before)} (added by client.fetch)`;
+  } else if (mode === "replay") {
+    if (!lastApiRequest) return;
+    authorization = lastApiRequest.authorization;
+    if (lastApiRequest.dpop) extraHeaders = { DPoP: lastApiRequest.dpop };
+    shown = `${schemeOf(authorization)} <the last call's token>, with the last call's DPoP proof (same jti)`;
   } else if (mode === "forged") {
     authorization = `Bearer ${forge(before)}`;
     shown = "Bearer <the access token with its claims changed, same signature>";
@@ -527,11 +841,18 @@ async function callApi(mode = "token") {
   setStep(5, "working", request);
   let res;
   let body;
+  let attempts = [];
   try {
-    res =
-      mode === "token"
-        ? await client.fetch(config.apiUrl, { cache: "no-store" })
-        : await fetch(config.apiUrl, { headers: authorization ? { Authorization: authorization } : {}, cache: "no-store" });
+    if (mode === "token") {
+      apiAttempts = attempts;
+      try {
+        res = await client.fetch(config.apiUrl, { cache: "no-store" });
+      } finally {
+        apiAttempts = null;
+      }
+    } else {
+      res = await pageFetch(config.apiUrl, { headers: authorization ? { Authorization: authorization, ...extraHeaders } : {}, cache: "no-store" });
+    }
     const text = await res.text();
     try {
       body = JSON.parse(text);
@@ -550,9 +871,11 @@ async function callApi(mode = "token") {
   }
   const after = currentSession()?.accessToken;
   if (mode === "token" && after && after !== before) {
-    request.push(el("p", { class: "note" }, `client.fetch() refreshed the access token first; sent: Bearer ${mask(after)}`));
+    const scheme = schemeOf(attempts.at(-1)?.authorization) ?? "Bearer";
+    request.push(el("p", { class: "note" }, `client.fetch() refreshed the access token first; sent: ${scheme} ${mask(after)}`));
     renderSession();
   }
+  if (mode === "token") request.push(renderApiAttempts(attempts));
   const challenge = res.headers.get("www-authenticate");
   const answer = el(
     "div",
@@ -562,6 +885,7 @@ async function callApi(mode = "token") {
     pre(body),
   );
   const user = res.ok && body && typeof body === "object" ? body.preferred_username ?? body.sub ?? body.name : null;
+  $("api-replay").disabled = !lastApiRequest?.dpop;
   setStep(
     5,
     mode === "token" ? (res.ok ? "done" : "error") : "done",
@@ -585,8 +909,8 @@ function forge(token) {
 
 // ---------------------------------------------------------------- session
 
-function logSession(text, bad = false) {
-  const item = el("li", bad ? { class: "bad" } : {}, `${new Date().toLocaleTimeString()}  ${text}`);
+function logSession(text, bad = false, details = null) {
+  const item = el("li", bad ? { class: "bad" } : {}, `${new Date().toLocaleTimeString()}  ${text}`, details);
   $("session-log").append(item);
 }
 
@@ -694,14 +1018,33 @@ function signedOutNotice() {
 
 function setApiButtons(enabled) {
   for (const id of ["api-call", "api-no-token", "api-garbage"]) $(id).disabled = !enabled || !config?.apiUrl;
+  $("api-replay").disabled = !enabled || !lastApiRequest?.dpop;
 }
 
+/**
+ * Step 1 as the login page saw it, for the callback page: the authorize URL,
+ * the pushed request when PAR was on, and the state and dpop_jkt sent (in the
+ * URL, or only in the pushed request).
+ */
 function saveStep1(url) {
-  sessionStorage.setItem(STEP1_KEY, url);
+  const sent = new URLSearchParams(pushed?.at(-1)?.params ?? []);
+  const inUrl = new URL(url).searchParams;
+  const saved = {
+    url,
+    pushed,
+    state: sent.get("state") ?? inUrl.get("state"),
+    dpopJkt: sent.get("dpop_jkt") ?? inUrl.get("dpop_jkt"),
+  };
+  sessionStorage.setItem(STEP1_KEY, JSON.stringify(saved));
 }
 
-function loadStep1() {
-  return sessionStorage.getItem(STEP1_KEY);
+function savedStep1() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(STEP1_KEY));
+    return typeof saved?.url === "string" ? saved : null;
+  } catch {
+    return null;
+  }
 }
 
 // ------------------------------------------------------------------- flow
@@ -713,9 +1056,10 @@ async function login() {
   try {
     // The URL is built first (instead of client.login()) so step 1 can show it;
     // login() does the same and then calls location.assign itself.
+    pushed = null;
     const url = await client.authorizeUrl({ appState: { returnTo: "/", startedAt: new Date().toISOString() } });
     saveStep1(url);
-    setStep(1, "done", renderAuthorizeRequest(url));
+    setStep(1, "done", renderAuthorizeRequest(savedStep1()));
     showTransactions();
     setStatus("Redirecting to the provider…", "redirecting");
     location.assign(url);
@@ -727,10 +1071,11 @@ async function login() {
 
 async function handleCallback() {
   const href = location.href;
-  const saved = loadStep1();
+  const saved = savedStep1();
   if (saved) setStep(1, "done", renderAuthorizeRequest(saved));
   setStep(2, "working", renderCallback(href));
   setStatus("Validating the callback…", "working");
+  step3Attempts = [];
   try {
     tokens = await client.handleCallback(href);
   } catch (err) {
@@ -746,7 +1091,7 @@ async function handleCallback() {
     sessionStorage.removeItem(STEP1_KEY);
   }
   setStep(2, "done");
-  setStep(4, "done", renderTokens(tokens));
+  setStep(4, "done", renderTokens(tokens), await bindingNote(tokens));
   showTransactions();
   setApiButtons(true);
   renderSession();
@@ -754,7 +1099,9 @@ async function handleCallback() {
 }
 
 async function main() {
+  loadOptions();
   applyQueryConfig();
+  showOptions();
   await loadLocalConfig();
   config = chooseConfig();
   renderProvider();
@@ -790,19 +1137,29 @@ async function main() {
     location.assign("/");
   });
   $("login").addEventListener("click", login);
-  $("reset").addEventListener("click", () => {
-    tokens = null;
-    memory.clear();
-    $("session-log").replaceChildren();
-    renderSession();
-    resetSteps();
-    history.replaceState(null, "", "/");
-    setStatus("Ready. Press “Log in” to start.", "ready");
-    $("login").disabled = !client;
-  });
+  $("reset").addEventListener("click", startOver);
+  for (const name of ["dpop", "par"]) {
+    $(`opt-${name}`).addEventListener("change", (e) => {
+      demoOptions[name] = e.target.checked;
+      saveOptions();
+      showOptions();
+      if (!config) return;
+      // Another configuration is another client: start over with it.
+      try {
+        client = makeClient(config);
+      } catch (err) {
+        client = null;
+        startOver();
+        showError(err, 1);
+        return;
+      }
+      startOver();
+    });
+  }
   $("api-call").addEventListener("click", () => callApi("token"));
   $("api-no-token").addEventListener("click", () => callApi("none"));
   $("api-garbage").addEventListener("click", () => callApi("forged"));
+  $("api-replay").addEventListener("click", () => callApi("replay"));
   $("refresh").addEventListener("click", refreshNow);
   $("logout").addEventListener("click", logOut);
   setInterval(updateExpiry, 1000);
@@ -834,6 +1191,18 @@ async function main() {
   $("login").disabled = false;
 }
 
+function startOver() {
+  tokens = null;
+  memory.clear();
+  lastApiRequest = null;
+  $("session-log").replaceChildren();
+  renderSession();
+  resetSteps();
+  history.replaceState(null, "", "/");
+  setStatus("Ready. Press “Log in” to start.", "ready");
+  $("login").disabled = !client;
+}
+
 async function discover() {
   const form = $("provider-form");
   const issuer = form.elements.issuer.value.trim();
@@ -845,6 +1214,7 @@ async function discover() {
     const meta = await res.json();
     if (meta.authorization_endpoint) form.elements.authorizationEndpoint.value = meta.authorization_endpoint;
     if (meta.token_endpoint) form.elements.tokenEndpoint.value = meta.token_endpoint;
+    form.elements.pushedAuthorizationRequestEndpoint.value = meta.pushed_authorization_request_endpoint ?? "";
     if (meta.jwks_uri) form.elements.jwksUri.value = meta.jwks_uri;
     form.elements.revocationEndpoint.value = meta.revocation_endpoint ?? "";
     form.elements.endSessionEndpoint.value = meta.end_session_endpoint ?? "";
