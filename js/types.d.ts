@@ -28,6 +28,7 @@ export type FetchLike = (
   url: string,
   init: {
     method: "POST" | "GET";
+    /** `headers.dpop` carries the DPoP proof of token and PAR requests. */
     headers: Record<string, string>;
     body?: string;
     redirect: "manual";
@@ -72,6 +73,42 @@ export interface PkceClientConfig {
    * across tabs through the Web Locks API).
    */
   persistTokens?: false | "sessionStorage" | "localStorage" | StorageLike;
+  /**
+   * Sender-constrained tokens (DPoP, RFC 9449): a non-extractable ES256 key
+   * signs a proof for every token request and every `client.fetch`, and the
+   * authorization request carries the key's thumbprint (`dpop_jkt`).
+   */
+  dpop?: boolean | DpopOptions;
+  /**
+   * Push the authorization request first (PAR, RFC 9126); the browser then
+   * goes to the authorization endpoint with `client_id` and `request_uri`
+   * only. Set by `discover()` when the provider requires it.
+   */
+  par?: boolean;
+  /** RFC 9126 endpoint; `discover()` reads it from the metadata. */
+  pushedAuthorizationRequestEndpoint?: string;
+}
+
+export interface DpopOptions {
+  /**
+   * Where key pairs are kept beyond the page. Default: a login's key waits
+   * in IndexedDB for its callback; the session's key lives in memory, and in
+   * IndexedDB too when `persistTokens` is set.
+   */
+  keyStore?: DpopKeyStore;
+  /**
+   * Accept a `Bearer` token from a server that ignored the proof (then
+   * `tokenType` is "Bearer"). Default false: such an answer is refused with
+   * `invalid_token_response` (field `token_type`).
+   */
+  allowBearer?: boolean;
+}
+
+/** Keeps `CryptoKeyPair`s (structured-cloneable; the private key is non-extractable). */
+export interface DpopKeyStore {
+  get(id: string): CryptoKeyPair | null | undefined | Promise<CryptoKeyPair | null | undefined>;
+  set(id: string, keys: CryptoKeyPair): void | Promise<void>;
+  remove(id: string): void | Promise<void>;
 }
 
 export interface DiscoverOptions extends Omit<PkceClientConfig, "authorizationEndpoint" | "tokenEndpoint"> {
@@ -96,8 +133,8 @@ export interface LogoutOptions {
 
 export interface TokenSet {
   accessToken: string;
-  /** Always "Bearer": other token types are refused. */
-  tokenType: "Bearer";
+  /** "DPoP" for a sender-constrained token (with `dpop`), else "Bearer": other token types are refused. */
+  tokenType: "Bearer" | "DPoP";
   /** Milliseconds since the epoch (compare with `Date.now()`); absent when the server sent no `expires_in`. */
   expiresAt?: number;
   refreshToken?: string;

@@ -4,6 +4,8 @@
 use crate::config::{parse_url, Config, Params};
 use crate::error::{Code, Error, Result};
 use crate::pkce::{random_token, CodeVerifier};
+use crate::token::{oauth_error, Body};
+use crate::value::Value;
 
 /// The secrets of one login, made together and stored before the user is
 /// sent away. `state` keys the transaction.
@@ -40,11 +42,19 @@ impl Transaction {
 /// form-encoded, and the verifier itself never goes in. Per-call extra
 /// parameters replace configured ones of the same name.
 pub fn url(cfg: &Config, tx: &Transaction, extra: &Params) -> Result<String> {
-    let u = parse_url(cfg.authorization_endpoint())
-        .ok_or_else(|| Error::new(Code::InvalidConfig, "authorizationEndpoint is not a URL"))?;
-    let q = u.search_params();
-    let challenge = tx.verifier.challenge();
-    let add = |k: &str, v: &str| q.append(k, v);
+    at_endpoint(cfg, &params(cfg, tx, extra, None))
+}
+
+/// The authorization request's parameters, in order. `dpop_jkt` binds the
+/// code to the client's DPoP key (RFC 9449 §10).
+pub fn params(
+    cfg: &Config,
+    tx: &Transaction,
+    extra: &Params,
+    dpop_jkt: Option<&str>,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut add = |k: &str, v: &str| out.push((k.into(), v.into()));
     add("response_type", "code");
     add("client_id", cfg.client_id());
     add("redirect_uri", cfg.redirect_uri());
@@ -52,13 +62,16 @@ pub fn url(cfg: &Config, tx: &Transaction, extra: &Params) -> Result<String> {
         add("scope", scope);
     }
     add("state", &tx.state);
-    add("code_challenge", &challenge);
+    add("code_challenge", &tx.verifier.challenge());
     add("code_challenge_method", "S256");
     if let Some(nonce) = &tx.nonce {
         add("nonce", nonce);
     }
     if let Some(aud) = cfg.audience() {
         add("audience", aud);
+    }
+    if let Some(jkt) = dpop_jkt {
+        add("dpop_jkt", jkt);
     }
     for (k, v) in cfg.extra_auth_params() {
         if !extra.0.iter().any(|(e, _)| e == k) {
@@ -68,7 +81,65 @@ pub fn url(cfg: &Config, tx: &Transaction, extra: &Params) -> Result<String> {
     for (k, v) in &extra.0 {
         add(k, v);
     }
+    out
+}
+
+/// The authorization endpoint with `params` added to its own query.
+pub fn at_endpoint(cfg: &Config, params: &[(String, String)]) -> Result<String> {
+    let u = parse_url(cfg.authorization_endpoint())
+        .ok_or_else(|| Error::new(Code::InvalidConfig, "authorizationEndpoint is not a URL"))?;
+    let q = u.search_params();
+    for (k, v) in params {
+        q.append(k, v);
+    }
     Ok(u.href())
+}
+
+/// The pushed authorization response (RFC 9126 §2.2): `201` with a JSON
+/// object holding a `request_uri` string and an `expires_in` number. Anything
+/// else is `par_error`, with the OAuth error's members when there is one.
+pub fn check_pushed(status: u16, body: Body) -> Result<String> {
+    let bad = |field, message| {
+        Error::new(Code::ParError, message)
+            .field(field)
+            .status(status)
+    };
+    if status != 201 {
+        return Err(oauth_error(
+            status,
+            body,
+            (
+                Code::ParError,
+                "the pushed authorization request was refused",
+            ),
+            (
+                Code::ParError,
+                "the pushed authorization request endpoint answered an unexpected HTTP status",
+            ),
+        ));
+    }
+    let Body::Object(r) = body else {
+        return Err(bad(
+            "body",
+            "the pushed authorization response is not a JSON object",
+        ));
+    };
+    let request_uri = match r.request_uri {
+        Some(Value::String(s)) if !s.is_empty() => s,
+        _ => {
+            return Err(bad(
+                "request_uri",
+                "the pushed authorization response has no request_uri",
+            ))
+        }
+    };
+    match r.expires_in {
+        Some(Value::Number(n)) if n.is_finite() && n > 0.0 => Ok(request_uri),
+        _ => Err(bad(
+            "expires_in",
+            "the pushed authorization response's expires_in is not a positive number",
+        )),
+    }
 }
 
 #[cfg(test)]
@@ -76,6 +147,94 @@ mod tests {
     use super::*;
     #[cfg(target_arch = "wasm32")]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn pushed(
+        status: u16,
+        request_uri: Option<Value>,
+        expires_in: Option<Value>,
+    ) -> Result<String> {
+        check_pushed(
+            status,
+            Body::Object(crate::token::RawResponse {
+                request_uri,
+                expires_in,
+                ..Default::default()
+            }),
+        )
+    }
+
+    #[test]
+    fn st14_pushed_authorization_response() {
+        let uri = || {
+            Some(Value::String(
+                "urn:ietf:params:oauth:request_uri:abc".into(),
+            ))
+        };
+        let secs = || Some(Value::Number(60.0));
+        assert_eq!(
+            pushed(201, uri(), secs()).as_deref(),
+            Ok("urn:ietf:params:oauth:request_uri:abc")
+        );
+        let field = |r: Result<String>| {
+            let e = r.unwrap_err();
+            assert_eq!(e.code, Code::ParError);
+            e.field.as_deref().map(String::from)
+        };
+        // 200 instead of 201, even with a usable body.
+        assert_eq!(field(pushed(200, uri(), secs())), None);
+        assert_eq!(
+            field(pushed(201, None, secs())).as_deref(),
+            Some("request_uri")
+        );
+        assert_eq!(
+            field(pushed(201, Some(Value::String(String::new())), secs())).as_deref(),
+            Some("request_uri")
+        );
+        assert_eq!(
+            field(pushed(201, Some(Value::Number(1.0)), secs())).as_deref(),
+            Some("request_uri")
+        );
+        assert_eq!(
+            field(pushed(201, uri(), Some(Value::String("x".into())))).as_deref(),
+            Some("expires_in")
+        );
+        assert_eq!(
+            field(pushed(201, uri(), None)).as_deref(),
+            Some("expires_in")
+        );
+        assert_eq!(
+            field(pushed(201, uri(), Some(Value::Number(0.0)))).as_deref(),
+            Some("expires_in")
+        );
+        assert_eq!(
+            field(check_pushed(201, Body::NotJson)).as_deref(),
+            Some("body")
+        );
+        // An OAuth error body keeps its members.
+        let e = check_pushed(
+            400,
+            Body::Object(crate::token::RawResponse {
+                error: Some(Value::String("invalid_request".into())),
+                error_description: Some(Value::String("bad scope".into())),
+                ..Default::default()
+            }),
+        )
+        .unwrap_err();
+        assert_eq!(
+            (
+                e.code,
+                e.error.as_deref(),
+                e.error_description.as_deref(),
+                e.status
+            ),
+            (
+                Code::ParError,
+                Some("invalid_request"),
+                Some("bad scope"),
+                Some(400)
+            )
+        );
+    }
 
     #[test]
     fn debug_is_redacted() {

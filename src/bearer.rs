@@ -6,9 +6,15 @@
 /// challenge is `Bearer` (scheme compared case-insensitively, RFC 7235
 /// §2.1); `None` for another scheme or a value that does not parse.
 pub fn bearer_error(header: &str) -> Option<String> {
+    challenge_error(header, "bearer")
+}
+
+/// The same for the first challenge of scheme `scheme` (`DPoP` for a
+/// sender-constrained token, RFC 9449 §7.1).
+pub fn challenge_error(header: &str, scheme: &str) -> Option<String> {
     let s = header.trim_start();
     let scheme_end = s.find([' ', '\t']).unwrap_or(s.len());
-    if !s[..scheme_end].eq_ignore_ascii_case("bearer") {
+    if !s[..scheme_end].eq_ignore_ascii_case(scheme) {
         return None;
     }
     let mut rest = &s[scheme_end..];

@@ -6,17 +6,18 @@
 //! across an `await`.
 
 use crate::authorize::{self, Transaction};
-use crate::bearer::bearer_error;
+use crate::bearer::challenge_error;
 use crate::callback::RawCallback;
 use crate::config::{parse_url, wants_openid, Config, Options, Params};
 use crate::crypto;
 use crate::discovery::{self, Found, Metadata};
+use crate::dpop::{self, Key, KeyStore};
 use crate::error::{Code, Error, Result};
 use crate::http::{self, Cache, Transport};
 use crate::jwt::{self, Claims, Expected, JwkInfo};
 use crate::locks;
 use crate::storage::Store;
-use crate::token::{self, Body, TokenSet};
+use crate::token::{self, Body, Expect, TokenSet};
 use crate::transaction::{self, Record};
 use crate::value;
 use std::cell::RefCell;
@@ -109,6 +110,10 @@ fn login_required(message: &'static str) -> Error {
     Error::new(Code::LoginRequired, message)
 }
 
+fn dpop_error(message: &'static str) -> Error {
+    Error::new(Code::DpopError, message)
+}
+
 type StorageListener = Closure<dyn FnMut(web_sys::StorageEvent)>;
 
 /// The OAuth 2.0 Authorization Code + PKCE client (RFC 7636) of one
@@ -135,6 +140,10 @@ pub(crate) struct Inner {
     listener: RefCell<Option<StorageListener>>,
     /// Resolves the wait for another tab's new session.
     on_session_change: RefCell<Option<js_sys::Function>>,
+    /// The session's DPoP key, once a login made one.
+    dpop_key: RefCell<Option<Key>>,
+    /// The last `DPoP-Nonce` of each server, by origin (RFC 9449 §8, §9).
+    nonces: RefCell<Vec<(String, String)>>,
 }
 
 impl Drop for Inner {
@@ -325,8 +334,12 @@ impl PkceClient {
         set("jwksUri", &found.jwks_uri);
         set("revocationEndpoint", &found.revocation_endpoint);
         set("endSessionEndpoint", &found.end_session_endpoint);
+        set("pushedAuthorizationRequestEndpoint", &found.par_endpoint);
         if found.require_iss {
             value::set(&config, "requireIss", &JsValue::TRUE);
+        }
+        if found.require_par {
+            value::set(&config, "par", &JsValue::TRUE);
         }
         if value::is_object(options) {
             for entry in js_sys::Object::entries(options.unchecked_ref()).iter() {
@@ -365,6 +378,8 @@ impl PkceClient {
             found_jwks_uri: RefCell::new(None),
             listener: RefCell::new(None),
             on_session_change: RefCell::new(None),
+            dpop_key: RefCell::new(None),
+            nonces: RefCell::new(Vec::new()),
         });
         if shared {
             Inner::watch_session(&inner);
@@ -461,15 +476,190 @@ impl Inner {
         };
         let extra = Params::read(&get("extraAuthParams"))?;
         let tx = Transaction::generate(wants_openid(self.cfg.scope()))?;
-        let url = authorize::url(&self.cfg, &tx, &extra)?;
+        let store = self.key_store();
+        let dpop_key = match store {
+            Some(_) => Some(Key::generate(&crypto::subtle()?).await?),
+            None => None,
+        };
+        let params = authorize::params(&self.cfg, &tx, &extra, dpop_key.as_ref().map(|k| &*k.jkt));
+        let url = match self.cfg.par_endpoint() {
+            // Pushed first: nothing is stored for a request the server refused.
+            Some(endpoint) => {
+                let request_uri = self.push(endpoint, &params, dpop_key.as_ref()).await?;
+                authorize::at_endpoint(
+                    &self.cfg,
+                    &[
+                        ("client_id".into(), self.cfg.client_id().into()),
+                        ("request_uri".into(), request_uri),
+                    ],
+                )?
+            }
+            None => authorize::at_endpoint(&self.cfg, &params)?,
+        };
         let key = transaction::key(&tx.state);
         let record = Record::new(&self.cfg, tx.verifier, tx.nonce, app_state, now());
         let text: String = js_sys::JSON::stringify(&to_js(&record))
             .map(String::from)
             .unwrap_or_default();
         self.sweep();
-        self.storage.set(&key, &text).await?;
+        // The login's DPoP key waits under its transaction for the callback,
+        // which may run in a page loaded after this one.
+        if let (Some(store), Some(k)) = (&store, &dpop_key) {
+            store.set(&key, &k.pair).await?;
+        }
+        if let Err(e) = self.storage.set(&key, &text).await {
+            self.forget_key(key);
+            return Err(e);
+        }
         Ok(url)
+    }
+
+    /// Pushes the authorization request (RFC 9126 §2.1) and returns its
+    /// `request_uri`.
+    async fn push(
+        &self,
+        endpoint: &str,
+        params: &[(String, String)],
+        key: Option<&Key>,
+    ) -> Result<String> {
+        let pairs: Vec<(&str, &str)> = params.iter().map(|(k, v)| (&**k, &**v)).collect();
+        let (status, _, body) = self.post(endpoint, &token::form(&pairs), key).await?;
+        authorize::check_pushed(status, body)
+    }
+
+    /// Where DPoP keys outlive the page; `None` without DPoP.
+    fn key_store(&self) -> Option<KeyStore> {
+        let d = self.cfg.dpop.as_ref()?;
+        Some(match &d.key_store {
+            Some(s) => KeyStore::App(s.clone()),
+            None => KeyStore::IndexedDb,
+        })
+    }
+
+    /// Whether the session's key is kept beyond memory: with a persisted
+    /// session, or in the app's own store.
+    fn keeps_session_key(&self) -> bool {
+        self.cfg.persists_tokens()
+            || self
+                .cfg
+                .dpop
+                .as_ref()
+                .is_some_and(|d| d.key_store.is_some())
+    }
+
+    fn dpop_id(&self) -> String {
+        ["pkce-wasm.dpop.", self.cfg.client_id()].concat()
+    }
+
+    fn expect(&self) -> Expect {
+        match &self.cfg.dpop {
+            Some(d) => Expect::Dpop {
+                allow_bearer: d.allow_bearer,
+            },
+            None => Expect::Bearer,
+        }
+    }
+
+    /// Removes a stored key in the background (best effort): the
+    /// transaction it belonged to is gone.
+    fn forget_key(&self, id: String) {
+        if let Some(store) = self.key_store() {
+            drop(spawn(async move {
+                let _ = store.remove(&id).await;
+                Ok(JsValue::UNDEFINED)
+            }));
+        }
+    }
+
+    /// The session's DPoP key: in memory, or read back from the store where
+    /// the session is kept. `None` without DPoP.
+    async fn session_dpop_key(this: &Rc<Inner>) -> Result<Option<Key>> {
+        let Some(store) = this.key_store() else {
+            return Ok(None);
+        };
+        if let Some(k) = this.dpop_key.borrow().clone() {
+            return Ok(Some(k));
+        }
+        if this.keeps_session_key() {
+            if let Some(pair) = store.get(&this.dpop_id()).await? {
+                let k = Key::of(&crypto::subtle()?, pair).await?;
+                *this.dpop_key.borrow_mut() = Some(k.clone());
+                return Ok(Some(k));
+            }
+        }
+        Err(login_required(
+            "the session's DPoP key is gone; log in again",
+        ))
+    }
+
+    fn nonce(&self, url: &str) -> Option<String> {
+        let origin = dpop::origin(url)?;
+        let nonces = self.nonces.borrow();
+        nonces
+            .iter()
+            .find(|(o, _)| *o == origin)
+            .map(|(_, n)| n.clone())
+    }
+
+    fn remember_nonce(&self, url: &str, nonce: String) {
+        if let Some(origin) = dpop::origin(url) {
+            let mut nonces = self.nonces.borrow_mut();
+            nonces.retain(|(o, _)| *o != origin);
+            nonces.push((origin, nonce));
+        }
+    }
+
+    async fn proof(&self, key: &Key, htm: &str, url: &str, token: Option<&str>) -> Result<String> {
+        let nonce = self.nonce(url);
+        key.proof(&crypto::subtle()?, htm, url, nonce.as_deref(), token)
+            .await
+    }
+
+    /// A form POST to the provider, with a DPoP proof when `key` is given,
+    /// and the one retry a `use_dpop_nonce` answer asks for (RFC 9449 §8).
+    /// Resolves with the status, `Content-Type` and body of the answer.
+    async fn post(
+        &self,
+        url: &str,
+        body: &str,
+        key: Option<&Key>,
+    ) -> Result<(u16, Option<String>, Body)> {
+        let mut retried = false;
+        loop {
+            let proof = match key {
+                Some(k) => Some(self.proof(k, "POST", url, None).await?),
+                None => None,
+            };
+            let reply = self
+                .http
+                .post(url, body, proof.as_deref())
+                .await
+                .map_err(http::post_failed)?;
+            let nonce = key.and(reply.header("dpop-nonce"));
+            if let Some(n) = &nonce {
+                self.remember_nonce(url, n.clone());
+            }
+            let text = http::post_body(&reply).await?;
+            let parsed = Body::read(&text);
+            if key.is_some()
+                && reply.status == 400
+                && parsed.oauth_error() == Some("use_dpop_nonce")
+            {
+                if retried {
+                    return Err(dpop_error("the server asked for a new DPoP nonce twice")
+                        .status(reply.status));
+                }
+                if nonce.is_none() {
+                    return Err(dpop_error(
+                        "use_dpop_nonce without a readable DPoP-Nonce header (it must be exposed to CORS)",
+                    )
+                    .status(reply.status));
+                }
+                retried = true;
+                continue;
+            }
+            return Ok((reply.status, reply.header("content-type"), parsed));
+        }
     }
 
     /// Drops expired or unreadable transactions where the storage can list
@@ -486,6 +676,7 @@ impl Inner {
                 .is_some_and(|(_, r)| !r.expired(now, self.cfg.ttl_ms));
             if !fresh {
                 self.storage.remove_now(&k);
+                self.forget_key(k);
             }
         }
     }
@@ -523,6 +714,7 @@ impl Inner {
                             unclaim(&doomed);
                         } else {
                             let _ = self.storage.remove(&doomed).await;
+                            self.forget_key(doomed);
                         }
                     }
                 }
@@ -555,12 +747,26 @@ impl Inner {
             .into());
         }
         self.storage.remove(&key).await?;
+        // The login's DPoP key leaves the store with its transaction.
+        let pair = match self.key_store() {
+            Some(store) => {
+                let pair = store.get(&key).await;
+                let _ = store.remove(&key).await;
+                Some(pair?)
+            }
+            None => None,
+        };
         let (verifier, record) = checked
             .ok_or_else(|| Error::new(Code::NoTransaction, "login transaction unreadable"))?;
         if record.expired(now(), self.cfg.ttl_ms) {
             return Err(Error::new(Code::NoTransaction, "login transaction expired").into());
         }
         let code = raw.into_code()?;
+        let dpop_key = match pair {
+            Some(Some(pair)) => Some(Key::of(&crypto::subtle()?, pair).await?),
+            Some(None) => return Err(dpop_error("the DPoP key of this login is gone").into()),
+            None => None,
+        };
         let body = token::code_body(
             code,
             verifier,
@@ -568,7 +774,7 @@ impl Inner {
             self.cfg.client_id(),
         );
         let openid = wants_openid(self.cfg.scope());
-        let mut tokens = self.token_request(&body, openid).await?;
+        let mut tokens = self.token_request(&body, openid, dpop_key.as_ref()).await?;
         if let Some(id_token) = tokens.id_token.take() {
             // An ID token that cannot be checked (no openid, no keys) is
             // not passed on.
@@ -577,6 +783,14 @@ impl Inner {
                     Inner::verify_id_token(&self, &id_token, record.nonce.as_deref(), None).await?;
                 tokens.id_token = Some(id_token);
             }
+        }
+        if let Some(k) = dpop_key {
+            if self.keeps_session_key() {
+                if let Some(store) = self.key_store() {
+                    store.set(&self.dpop_id(), &k.pair).await?;
+                }
+            }
+            *self.dpop_key.borrow_mut() = Some(k);
         }
         self.save(&tokens).await?;
         if let Some(text) = &record.app_state {
@@ -593,21 +807,22 @@ impl Inner {
             .is_some_and(|(_, r)| !r.made_by(&self.cfg))
     }
 
-    /// POSTs `body` to the token endpoint and checks the answer.
-    async fn token_request(&self, body: &str, need_id_token: bool) -> Result<TokenSet> {
-        let reply = self
-            .http
-            .post(self.cfg.token_endpoint(), body)
-            .await
-            .map_err(http::post_failed)?;
-        let text = http::post_body(&reply).await?;
-        let content_type = reply.header("content-type");
+    /// POSTs `body` to the token endpoint (with a proof of `key`) and
+    /// checks the answer.
+    async fn token_request(
+        &self,
+        body: &str,
+        need_id_token: bool,
+        key: Option<&Key>,
+    ) -> Result<TokenSet> {
+        let (status, content_type, body) = self.post(self.cfg.token_endpoint(), body, key).await?;
         token::check_response(
-            reply.status,
+            status,
             content_type.as_deref(),
-            Body::read(&text),
+            body,
             now(),
             need_id_token,
+            self.expect(),
         )
     }
 
@@ -770,10 +985,15 @@ impl Inner {
         Ok(())
     }
 
+    /// Ends the session, and its DPoP key with it.
     async fn clear(&self) {
         *self.session.borrow_mut() = None;
         if let Some(store) = &self.tokens {
             let _ = store.remove(&self.session_key()).await;
+        }
+        *self.dpop_key.borrow_mut() = None;
+        if let Some(store) = self.key_store() {
+            let _ = store.remove(&self.dpop_id()).await;
         }
     }
 
@@ -804,14 +1024,19 @@ impl Inner {
     }
 
     async fn access_token(this: &Rc<Inner>) -> std::result::Result<String, JsValue> {
+        Ok(Inner::current(this).await?.access_token)
+    }
+
+    /// The session with a usable access token, refreshed if it had run out.
+    async fn current(this: &Rc<Inner>) -> std::result::Result<TokenSet, JsValue> {
         let s = this
             .load()
             .await?
             .ok_or_else(|| login_required("no session: log in first"))?;
         if still_fresh(&s, now()) {
-            return Ok(s.access_token);
+            return Ok(s);
         }
-        Ok(Inner::refresh(this, s.access_token).await?.access_token)
+        Inner::refresh(this, s.access_token).await
     }
 
     /// Refresh, single-flight in this page and, through the Web Locks API,
@@ -873,8 +1098,15 @@ impl Inner {
                 "the session expired and has no refresh token",
             ));
         };
+        let key = match Inner::session_dpop_key(this).await {
+            Ok(k) => k,
+            Err(e) => {
+                this.clear().await;
+                return Err(e);
+            }
+        };
         let body = token::refresh_body(refresh_token, this.cfg.client_id());
-        let mut tokens = match this.token_request(&body, false).await {
+        let mut tokens = match this.token_request(&body, false, key.as_ref()).await {
             Ok(t) => t,
             Err(e) if e.code == Code::TokenError && e.error.as_deref() == Some("invalid_grant") => {
                 this.clear().await;
@@ -906,22 +1138,52 @@ impl Inner {
         input: &JsValue,
         init: &JsValue,
     ) -> std::result::Result<JsValue, JsValue> {
-        let token = Inner::access_token(this).await?;
-        let res: web_sys::Response = send_with_token(input, init, &token).await?.unchecked_into();
-        if res.status() != 401 {
+        let session = Inner::current(this).await?;
+        let mut res = Inner::send(this, input, init, &session).await?;
+        let mut scheme = "bearer";
+        if session.token_type == "DPoP" {
+            scheme = "dpop";
+            // A resource server may demand its own nonce (RFC 9449 §9): one
+            // more try with it.
+            if res.status() == 401
+                && challenge_error(&challenge(&res), scheme).as_deref() == Some("use_dpop_nonce")
+                && res.headers().has("dpop-nonce").unwrap_or(false)
+            {
+                res = Inner::send(this, input, init, &session).await?;
+            }
+        }
+        if res.status() != 401
+            || challenge_error(&challenge(&res), scheme).as_deref() != Some("invalid_token")
+        {
             return Ok(res.into());
         }
-        let challenge = res
-            .headers()
-            .get("www-authenticate")
-            .ok()
-            .flatten()
-            .unwrap_or_default();
-        if bearer_error(&challenge).as_deref() != Some("invalid_token") {
-            return Ok(res.into());
+        let renewed = Inner::refresh(this, session.access_token).await?;
+        Ok(Inner::send(this, input, init, &renewed).await?.into())
+    }
+
+    /// The app's request with the session's access token: `Bearer`, or
+    /// `DPoP` with a proof for this method and URL, whose answer's nonce is
+    /// kept for the next proof to that server.
+    async fn send(
+        this: &Rc<Inner>,
+        input: &JsValue,
+        init: &JsValue,
+        session: &TokenSet,
+    ) -> std::result::Result<web_sys::Response, JsValue> {
+        let token = &session.access_token;
+        if session.token_type != "DPoP" {
+            return send_with_token(input, init, &["Bearer ", token].concat(), None).await;
         }
-        let renewed = Inner::refresh(this, token).await?;
-        send_with_token(input, init, &renewed.access_token).await
+        let key = Inner::session_dpop_key(this)
+            .await?
+            .ok_or_else(|| dpop_error("a DPoP token needs the dpop option"))?;
+        let (method, url) = request_target(input, init);
+        let proof = this.proof(&key, &method, &url, Some(token)).await?;
+        let res = send_with_token(input, init, &["DPoP ", token].concat(), Some(&proof)).await?;
+        if let Ok(Some(n)) = res.headers().get("dpop-nonce") {
+            this.remember_nonce(&url, n);
+        }
+        Ok(res)
     }
 
     async fn logout(&self, options: &JsValue) -> std::result::Result<JsValue, JsValue> {
@@ -979,7 +1241,7 @@ impl Inner {
         let endpoint = self.cfg.revocation_endpoint().unwrap_or_default();
         let reply = self
             .http
-            .post(endpoint, &body)
+            .post(endpoint, &body, None)
             .await
             .map_err(http::post_failed)?;
         // RFC 7009 §2.2: 200 is success whatever the body says.
@@ -1005,13 +1267,42 @@ pub fn still_fresh(s: &TokenSet, now: f64) -> bool {
     }
 }
 
-/// The app's request with `Authorization: Bearer <token>`, through the
-/// page's `fetch`. The token goes in the header only (RFC 6750 §2.1).
+fn challenge(res: &web_sys::Response) -> String {
+    res.headers()
+        .get("www-authenticate")
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// The method and URL a `fetch(input, init)` will use: what a DPoP proof
+/// signs (`htm`, `htu`).
+fn request_target(input: &JsValue, init: &JsValue) -> (String, String) {
+    let request = input.is_instance_of::<JsRequest>();
+    let method = [init, input]
+        .into_iter()
+        .filter(|v| v.is_object() && (*v == init || request))
+        .find_map(|v| value::get(v, "method").as_string())
+        .unwrap_or_else(|| "GET".into())
+        .to_ascii_uppercase();
+    let url = if request {
+        value::get(input, "url").as_string()
+    } else {
+        input.as_string()
+    }
+    .unwrap_or_else(|| String::from(js_sys::JsString::from(input.clone())));
+    (method, url)
+}
+
+/// The app's request with `Authorization: <authorization>` (and a DPoP
+/// proof), through the page's `fetch`. The token goes in the header only
+/// (RFC 6750 §2.1).
 async fn send_with_token(
     input: &JsValue,
     init: &JsValue,
-    token: &str,
-) -> std::result::Result<JsValue, JsValue> {
+    authorization: &str,
+    proof: Option<&str>,
+) -> std::result::Result<web_sys::Response, JsValue> {
     let merged = js_sys::Object::new();
     if init.is_object() {
         js_sys::Object::assign(&merged, init.unchecked_ref());
@@ -1022,9 +1313,14 @@ async fn send_with_token(
     }
     // `new Headers(init)` takes whatever the app gave: an object, pairs or Headers.
     let headers = web_sys::Headers::new_with_str_sequence_sequence(&source)?;
-    headers.set("authorization", &["Bearer ", token].concat())?;
+    headers.set("authorization", authorization)?;
+    if let Some(p) = proof {
+        headers.set("dpop", p)?;
+    }
     value::set(&merged, "headers", &headers);
-    JsFuture::from(page_fetch(input, &merged)).await
+    Ok(JsFuture::from(page_fetch(input, &merged))
+        .await?
+        .unchecked_into())
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub const PROTOCOL_PARAMS: &[&str] = &[
     "audience",
     "request",
     "request_uri",
+    "dpop_jkt",
 ];
 
 pub const DEFAULT_TTL_SECONDS: f64 = 600.0;
@@ -45,6 +46,9 @@ const OPTIONS: &[&str] = &[
     "endSessionEndpoint",
     "requireIss",
     "persistTokens",
+    "dpop",
+    "par",
+    "pushedAuthorizationRequestEndpoint",
 ];
 
 /// The constructor's argument, read option by option with
@@ -70,6 +74,10 @@ pub struct Options {
     pub end_session_endpoint: Option<String>,
     pub require_iss: Option<bool>,
     pub persist_tokens: JsValue,
+    /// `true`, or `{ keyStore, allowBearer }`.
+    pub dpop: JsValue,
+    pub par: Option<bool>,
+    pub par_endpoint: Option<String>,
 }
 
 impl Options {
@@ -122,13 +130,74 @@ impl Options {
             jwks_uri: text("jwksUri")?,
             revocation_endpoint: text("revocationEndpoint")?,
             end_session_endpoint: text("endSessionEndpoint")?,
-            require_iss: match value::member(config, "requireIss") {
-                None => None,
-                Some(crate::value::Value::Bool(b)) => Some(b),
-                Some(_) => return Err(wrong("requireIss")),
-            },
+            require_iss: flag(config, "requireIss")?,
             persist_tokens: value::get(config, "persistTokens"),
+            dpop: value::get(config, "dpop"),
+            par: flag(config, "par")?,
+            par_endpoint: text("pushedAuthorizationRequestEndpoint")?,
         })
+    }
+}
+
+/// A boolean option, `None` when absent.
+fn flag(o: &JsValue, k: &'static str) -> Result<Option<bool>> {
+    match value::member(o, k) {
+        None => Ok(None),
+        Some(crate::value::Value::Bool(b)) => Ok(Some(b)),
+        Some(_) => Err(Error::config(k, "option has the wrong type")),
+    }
+}
+
+/// The `dpop` option read: on or off, and where its keys are kept.
+pub struct Dpop {
+    /// The app's key store (`get`, `set`, `remove`), or `None` for the
+    /// default (memory, IndexedDB for what must outlive the page).
+    pub key_store: Option<JsValue>,
+    /// Accept a `Bearer` token from a server that ignored the proof.
+    pub allow_bearer: bool,
+}
+
+impl Dpop {
+    fn read(v: &JsValue) -> Result<Option<Dpop>> {
+        if v.is_undefined() || v.is_null() || v.as_bool() == Some(false) {
+            return Ok(None);
+        }
+        if v.as_bool() == Some(true) {
+            return Ok(Some(Dpop {
+                key_store: None,
+                allow_bearer: false,
+            }));
+        }
+        if !value::is_object(v) {
+            return Err(Error::config("dpop", "dpop must be a boolean or an object"));
+        }
+        for key in js_sys::Object::keys(v.unchecked_ref::<js_sys::Object>()).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if key != "keyStore" && key != "allowBearer" {
+                return Err(Error::config("dpop", "unknown dpop option"));
+            }
+        }
+        let store = value::get(v, "keyStore");
+        let key_store = if store.is_undefined() || store.is_null() {
+            None
+        } else if value::is_object(&store)
+            && ["get", "set", "remove"]
+                .iter()
+                .all(|m| value::get(&store, m).is_function())
+        {
+            Some(store)
+        } else {
+            return Err(Error::config(
+                "dpop.keyStore",
+                "keyStore must have get, set and remove methods",
+            ));
+        };
+        Ok(Some(Dpop {
+            key_store,
+            allow_bearer: flag(v, "allowBearer")
+                .map_err(|_| Error::config("dpop.allowBearer", "allowBearer must be a boolean"))?
+                .unwrap_or(false),
+        }))
     }
 }
 
@@ -190,6 +259,7 @@ impl Params {
 /// checks derived.
 pub struct Config {
     o: Options,
+    pub dpop: Option<Dpop>,
     /// `redirect_uri` without its query, as the platform serialises it: what
     /// a callback must match.
     pub redirect_base: String,
@@ -230,6 +300,7 @@ impl Config {
             (&o.jwks_uri, "jwksUri"),
             (&o.revocation_endpoint, "revocationEndpoint"),
             (&o.end_session_endpoint, "endSessionEndpoint"),
+            (&o.par_endpoint, "pushedAuthorizationRequestEndpoint"),
         ] {
             if let Some(s) = given(v) {
                 check_endpoint(s, field)?;
@@ -244,12 +315,20 @@ impl Config {
         if let Some(p) = &o.extra_auth_params {
             p.check()?;
         }
+        if o.par == Some(true) && given(&o.par_endpoint).is_none() {
+            return Err(Error::config(
+                "pushedAuthorizationRequestEndpoint",
+                "par needs pushedAuthorizationRequestEndpoint",
+            ));
+        }
+        let dpop = Dpop::read(&o.dpop)?;
         let ttl = o.transaction_ttl_seconds.unwrap_or(DEFAULT_TTL_SECONDS);
         if !(1.0..=86_400.0).contains(&ttl) || ttl.fract() != 0.0 {
             return Err(Error::config("transactionTtlSeconds", "must be 1 to 86400"));
         }
         Ok(Config {
             o,
+            dpop,
             redirect_base,
             ttl_ms: ttl * 1000.0,
         })
@@ -298,6 +377,18 @@ impl Config {
 
     pub fn end_session_endpoint(&self) -> Option<&str> {
         given(&self.o.end_session_endpoint)
+    }
+
+    /// The pushed authorization request endpoint, when requests are pushed
+    /// (RFC 9126).
+    pub fn par_endpoint(&self) -> Option<&str> {
+        given(&self.o.par_endpoint).filter(|_| self.o.par == Some(true))
+    }
+
+    /// Whether the session's token will be written to storage.
+    pub fn persists_tokens(&self) -> bool {
+        let v = &self.o.persist_tokens;
+        !(v.is_undefined() || v.is_null() || v.as_bool() == Some(false))
     }
 
     /// RFC 9207: the server promised `iss` on every response, so its absence

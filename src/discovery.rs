@@ -53,6 +53,8 @@ members! {
         end_session_endpoint: "end_session_endpoint",
         code_challenge_methods_supported: "code_challenge_methods_supported",
         authorization_response_iss_parameter_supported: "authorization_response_iss_parameter_supported",
+        pushed_authorization_request_endpoint: "pushed_authorization_request_endpoint",
+        require_pushed_authorization_requests: "require_pushed_authorization_requests",
     }
 }
 
@@ -67,6 +69,9 @@ pub struct Found {
     /// The server puts `iss` in every authorization response (RFC 9207), so
     /// a response without it is refused.
     pub require_iss: bool,
+    pub par_endpoint: Option<String>,
+    /// The server takes authorization requests only pushed (RFC 9126 §5).
+    pub require_par: bool,
 }
 
 /// The first checks, which need no URL parser: the issuer is identical, and
@@ -115,6 +120,12 @@ pub fn check(issuer: &str, m: Metadata) -> Result<Found> {
         revocation_endpoint: endpoint(m.revocation_endpoint, "revocation_endpoint", false)?,
         end_session_endpoint: endpoint(m.end_session_endpoint, "end_session_endpoint", false)?,
         require_iss: m.authorization_response_iss_parameter_supported == Some(Value::Bool(true)),
+        par_endpoint: endpoint(
+            m.pushed_authorization_request_endpoint,
+            "pushed_authorization_request_endpoint",
+            false,
+        )?,
+        require_par: m.require_pushed_authorization_requests == Some(Value::Bool(true)),
     })
 }
 

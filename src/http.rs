@@ -67,13 +67,19 @@ impl Transport {
             .map_err(|_| Error::config("fetch", "fetch must be a function"))
     }
 
-    /// A form POST (`body` already form-encoded).
-    pub async fn post(&self, url: &str, body: &str) -> std::result::Result<Reply, Failure> {
-        self.send(url, Some(body), Cache::Unset).await
+    /// A form POST (`body` already form-encoded), with its DPoP proof when
+    /// the client is sender-constrained (RFC 9449 §4).
+    pub async fn post(
+        &self,
+        url: &str,
+        body: &str,
+        proof: Option<&str>,
+    ) -> std::result::Result<Reply, Failure> {
+        self.send(url, Some(body), Cache::Unset, proof).await
     }
 
     pub async fn get(&self, url: &str, cache: Cache) -> std::result::Result<Reply, Failure> {
-        self.send(url, None, cache).await
+        self.send(url, None, cache, None).await
     }
 
     async fn send(
@@ -81,6 +87,7 @@ impl Transport {
         url: &str,
         body: Option<&str>,
         cache: Cache,
+        proof: Option<&str>,
     ) -> std::result::Result<Reply, Failure> {
         match self {
             Transport::Browser => {
@@ -95,6 +102,9 @@ impl Transport {
                     .credentials(RequestCredentials::Omit);
                 if let Some((mode, _)) = cache_mode(body.is_some(), cache) {
                     b = b.cache(mode);
+                }
+                if let Some(p) = proof {
+                    b = b.header("dpop", p);
                 }
                 let request = match body {
                     Some(text) => b
@@ -120,6 +130,9 @@ impl Transport {
                     );
                 }
                 value::set(&headers, "accept", &"application/json".into());
+                if let Some(p) = proof {
+                    value::set(&headers, "dpop", &p.into());
+                }
                 value::set(
                     &init,
                     "method",

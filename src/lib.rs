@@ -17,6 +17,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod discovery;
+pub mod dpop;
 pub mod error;
 pub mod http;
 pub mod jwt;
@@ -148,7 +149,7 @@ pub(crate) mod robustness {
     #[test]
     fn checks_answer_hostile_input_with_a_value_or_an_error() {
         use crate::jwt::{check_claims, check_header, split, Claims, Expected, Header, JwkInfo};
-        use crate::token::{check_response, Body, RawResponse};
+        use crate::token::{check_response, Body, Expect, RawResponse};
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let (mut accepted, mut refused) = (0, 0);
         for i in 0..20_000u32 {
@@ -178,11 +179,22 @@ pub(crate) mod robustness {
                     scope: rng.value(),
                     error: rng.value(),
                     error_description: rng.value(),
+                    request_uri: rng.value(),
                     error_uri: rng.value(),
                 }),
             };
             let status = [0, 200, 200, 200, 302, 400, 401, 500][(rng.next() % 8) as usize];
-            match check_response(status, Some(&s), body, 1.0e12, i % 4 == 0) {
+            if let Err(e) = crate::authorize::check_pushed(status + 1, body.clone()) {
+                assert_eq!(e.code, crate::Code::ParError);
+            }
+            let expect = [
+                Expect::Bearer,
+                Expect::Dpop {
+                    allow_bearer: false,
+                },
+                Expect::Dpop { allow_bearer: true },
+            ][(rng.next() % 3) as usize];
+            match check_response(status, Some(&s), body, 1.0e12, i % 4 == 0, expect) {
                 Ok(t) => {
                     assert!(!t.access_token.is_empty());
                     accepted += 1;

@@ -61,6 +61,7 @@ members! {
         refresh_token: "refresh_token",
         id_token: "id_token",
         scope: "scope",
+        request_uri: "request_uri",
         error: "error",
         error_description: "error_description",
         error_uri: "error_uri",
@@ -69,7 +70,7 @@ members! {
 
 /// A response body as `JSON.parse` left it. Built and consumed once per
 /// response, so the unboxed object costs nothing.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[allow(clippy::large_enum_variant)]
 pub enum Body {
     NotJson,
@@ -85,6 +86,25 @@ impl Body {
             Some(_) => Body::NotObject,
         }
     }
+
+    /// The OAuth `error` of the body, if it is an error body.
+    pub fn oauth_error(&self) -> Option<&str> {
+        match self {
+            Body::Object(r) => r.error.as_ref().and_then(Value::as_str),
+            _ => None,
+        }
+    }
+}
+
+/// The token types a request may get back.
+#[derive(Clone, Copy, PartialEq, Debug)]
+pub enum Expect {
+    Bearer,
+    /// The request carried a DPoP proof: `DPoP`, or `Bearer` only when the
+    /// app accepts a server that ignores the proof (RFC 9449 §5).
+    Dpop {
+        allow_bearer: bool,
+    },
 }
 
 /// What a login or refresh yields: the app's view (returned by
@@ -94,7 +114,8 @@ impl Body {
 #[serde(rename_all = "camelCase")]
 pub struct TokenSet {
     pub access_token: String,
-    /// Always "Bearer", the only type this client can use (RFC 6749 §7.1).
+    /// "Bearer", or "DPoP" for a sender-constrained token (RFC 9449): the
+    /// only types this client can use (RFC 6749 §7.1).
     pub token_type: String,
     /// Milliseconds since the epoch.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -168,6 +189,7 @@ pub fn check_response(
     body: Body,
     now_ms: f64,
     need_id_token: bool,
+    expect: Expect,
 ) -> Result<TokenSet> {
     if status == 0 || (300..400).contains(&status) {
         // Requests go out with `redirect: "manual"`: a redirect would re-send
@@ -208,11 +230,24 @@ pub fn check_response(
             ))
         }
     };
-    match &r.token_type {
-        Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => {}
-        Some(Value::String(_)) => return Err(bad("token_type", "token_type must be Bearer")),
+    let token_type = match (&r.token_type, expect) {
+        (Some(Value::String(t)), Expect::Dpop { .. }) if t.eq_ignore_ascii_case("dpop") => "DPoP",
+        (Some(Value::String(t)), Expect::Bearer | Expect::Dpop { allow_bearer: true })
+            if t.eq_ignore_ascii_case("bearer") =>
+        {
+            "Bearer"
+        }
+        (Some(Value::String(_)), Expect::Bearer) => {
+            return Err(bad("token_type", "token_type must be Bearer"))
+        }
+        (Some(Value::String(_)), _) => {
+            return Err(bad(
+                "token_type",
+                "token_type must be DPoP: the server did not bind the token",
+            ))
+        }
         _ => return Err(bad("token_type", "token_type must be a string")),
-    }
+    };
     let expires_at = match r.expires_in {
         None => None,
         Some(v) => {
@@ -229,7 +264,7 @@ pub fn check_response(
     }
     Ok(TokenSet {
         access_token,
-        token_type: "Bearer".into(),
+        token_type: token_type.into(),
         expires_at,
         refresh_token,
         id_token,
@@ -244,14 +279,29 @@ pub fn check_response(
 /// 7009 §2.2.1) becomes `token_error` with its members, anything else
 /// `invalid_token_response` with `otherwise` as the message.
 pub fn error_response(status: u16, body: Body, otherwise: &'static str) -> Error {
+    oauth_error(
+        status,
+        body,
+        (
+            Code::TokenError,
+            "the token endpoint returned an OAuth error",
+        ),
+        (Code::InvalidTokenResponse, otherwise),
+    )
+}
+
+/// The error of a non-success answer: `error` (with the OAuth error body's
+/// members) when the body is one, `otherwise` when it is not.
+pub fn oauth_error(
+    status: u16,
+    body: Body,
+    error: (Code, &'static str),
+    otherwise: (Code, &'static str),
+) -> Error {
     if let Body::Object(r) = body {
-        if let Some(Value::String(error)) = r.error {
-            let mut e = Error::new(
-                Code::TokenError,
-                "the token endpoint returned an OAuth error",
-            )
-            .status(status);
-            e.error = Some(Error::server_text(&error));
+        if let Some(Value::String(text)) = r.error {
+            let mut e = Error::new(error.0, error.1).status(status);
+            e.error = Some(Error::server_text(&text));
             e.error_description = r
                 .error_description
                 .as_ref()
@@ -265,7 +315,7 @@ pub fn error_response(status: u16, body: Body, otherwise: &'static str) -> Error
             return e;
         }
     }
-    Error::new(Code::InvalidTokenResponse, otherwise).status(status)
+    Error::new(otherwise.0, otherwise.1).status(status)
 }
 
 fn optional_string(v: Option<Value>, field: &'static str) -> Result<Option<String>> {
@@ -317,11 +367,11 @@ mod tests {
     }
 
     fn ok(r: RawResponse) -> TokenSet {
-        check_response(200, JSON, Body::Object(r), 0.0, false).unwrap()
+        check_response(200, JSON, Body::Object(r), 0.0, false, Expect::Bearer).unwrap()
     }
 
     fn err(status: u16, ct: Option<&str>, body: Body) -> Error {
-        check_response(status, ct, body, 0.0, false).unwrap_err()
+        check_response(status, ct, body, 0.0, false, Expect::Bearer).unwrap_err()
     }
 
     #[test]
@@ -338,6 +388,7 @@ mod tests {
             }),
             1000.0,
             false,
+            Expect::Bearer,
         )
         .unwrap();
         assert_eq!(t.access_token, "at");
@@ -349,8 +400,42 @@ mod tests {
     }
 
     #[test]
+    fn tk12_token_type_follows_dpop() {
+        let typed = |t: &str, expect| {
+            let r = RawResponse {
+                token_type: s(t),
+                ..bearer("a")
+            };
+            check_response(200, JSON, Body::Object(r), 0.0, false, expect)
+                .map(|t| t.token_type)
+                .map_err(|e| (e.code, e.field.as_deref().map(String::from)))
+        };
+        let refused = Err((Code::InvalidTokenResponse, Some("token_type".to_string())));
+        let strict = Expect::Dpop {
+            allow_bearer: false,
+        };
+        let lenient = Expect::Dpop { allow_bearer: true };
+        assert_eq!(typed("DPoP", strict), Ok("DPoP".to_string()));
+        assert_eq!(typed("dpop", strict), Ok("DPoP".to_string()));
+        assert_eq!(typed("Bearer", strict), refused);
+        assert_eq!(typed("Bearer", lenient), Ok("Bearer".to_string()));
+        assert_eq!(typed("DPoP", lenient), Ok("DPoP".to_string()));
+        // Without a proof, a DPoP token is one this client cannot use.
+        assert_eq!(typed("DPoP", Expect::Bearer), refused);
+        assert_eq!(typed("mac", lenient), refused);
+    }
+
+    #[test]
     fn openid_code_exchange_needs_an_id_token() {
-        let e = check_response(200, JSON, Body::Object(bearer("a")), 0.0, true).unwrap_err();
+        let e = check_response(
+            200,
+            JSON,
+            Body::Object(bearer("a")),
+            0.0,
+            true,
+            Expect::Bearer,
+        )
+        .unwrap_err();
         assert_eq!(
             (e.code, e.field.as_deref()),
             (Code::InvalidTokenResponse, Some("id_token"))
@@ -359,7 +444,7 @@ mod tests {
             id_token: s("x.y.z"),
             ..bearer("a")
         };
-        let t = check_response(200, JSON, Body::Object(r), 0.0, true).unwrap();
+        let t = check_response(200, JSON, Body::Object(r), 0.0, true, Expect::Bearer).unwrap();
         assert_eq!(t.id_token.as_deref(), Some("x.y.z"));
     }
 
@@ -518,6 +603,7 @@ mod tests {
                 }),
                 0.0,
                 false,
+                Expect::Bearer,
             )
             .map(|t| t.expires_at.map(|ms| ms / 1000.0))
         };

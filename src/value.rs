@@ -156,7 +156,7 @@ macro_rules! members {
         pub struct $name:ident { $($(#[$fmeta:meta])* $field:ident: $key:literal),* $(,)? }
     ) => {
         $(#[$meta])*
-        #[derive(Default, Debug)]
+        #[derive(Default, Debug, Clone)]
         pub struct $name {
             $($(#[$fmeta])* pub $field: Option<$crate::value::Value>,)*
         }
