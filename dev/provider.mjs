@@ -274,6 +274,7 @@ export async function startProvider({
     }
     if (isToken) {
       const params = ctx.oidc?.params ?? {};
+      const proof = decodeProof(ctx.get("dpop"));
       tokenRequests.push({
         grantType: params.grant_type,
         clientId: params.client_id,
@@ -282,9 +283,12 @@ export async function startProvider({
         codeVerifierLength: params.code_verifier?.length,
         status: ctx.status,
         error: ctx.body && typeof ctx.body === "object" ? ctx.body.error : undefined,
-        tokenType: ctx.body && typeof ctx.body === "object" ? ctx.body.token_type : undefined,
-        dpop: decodeProof(ctx.get("dpop")),
-        dpopNonceIssued: Boolean(ctx.response.get("dpop-nonce")),
+        // Only with a proof, so a record of a plain request keeps its old shape.
+        ...(proof !== undefined && {
+          tokenType: ctx.body && typeof ctx.body === "object" ? ctx.body.token_type : undefined,
+          dpop: proof,
+          dpopNonceIssued: Boolean(ctx.response.get("dpop-nonce")),
+        }),
       });
     }
     if (isPar) {

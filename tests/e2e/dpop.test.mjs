@@ -199,7 +199,12 @@ describe("DPoP through the demo (nonce required at the token endpoint)", { timeo
       assertProofShape(proof, { htm: "POST", htu: `${servers.issuer}/token` }, "refresh");
       assert.equal(await thumbprint(proof.header.jwk), loginKey);
     }
-    const refreshed = seen.tokenResponses.slice(responses).find((r) => r?.access_token);
+    // The recorder reads response bodies asynchronously.
+    let refreshed;
+    for (let i = 0; i < 50 && !refreshed; i++, await new Promise((r) => setTimeout(r, 100))) {
+      refreshed = seen.tokenResponses.slice(responses).find((r) => r?.access_token);
+    }
+    assert.ok(refreshed, "the refresh's token response was seen");
     assert.equal(decodeJwt(refreshed.access_token).claims.cnf?.jkt, loginKey);
     assert.match(await page.textContent("#session-log"), /DPoP proof/);
   });
