@@ -29,6 +29,9 @@ try {
     pagePort: port("DEMO_PORT", 8400),
     providerPort: port("DEMO_PROVIDER_PORT", 8401),
     apiPort: port("DEMO_API_PORT", 8402),
+    // With DPoP on, the token endpoint and the API each ask for a nonce once,
+    // so the page shows the use_dpop_nonce round trip as a real server makes it.
+    dpopNonce: { provider: ["token"], api: true },
   });
 } catch (err) {
   if (err.code === "EADDRINUSE") {
@@ -48,6 +51,7 @@ pkce-wasm demo
   Provider       ${servers.issuer}   node-oidc-provider, any user name logs in
   Protected API  ${servers.apiUrl}
   Client ids     ${servers.clientId} (this page), ${servers.nativeClientId} (${servers.nativeRedirectUri})
+  DPoP and PAR   tick them on the page, or open ${servers.pageUrl}?dpop=1&par=1
 
   To try a real provider, register ${servers.callbackUrl} as an allowed
   callback URL and ${servers.pageOrigin} as an allowed web origin, then use
