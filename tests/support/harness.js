@@ -1399,6 +1399,26 @@ export async function dpopExchangeWithNonce(base) {
   assertEq(rs1.claims.ath, b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("at-dpop")))), "ath");
   assertEq([rs1.claims.nonce, rs2.claims.nonce], [undefined, "rs-1"], "API nonces");
   assertEq(rs1.jkt, first.jkt, "the session's key signs API proofs");
+  // A URL object and a Request: their own URL and method are signed.
+  const seen = [];
+  globalThis.fetch = async (input, init) => (seen.push(new Headers(init.headers).get("dpop")), new Response("ok"));
+  try {
+    await c.fetch(new URL("https://rs.example/a?b=1"));
+    await c.fetch(new Request("https://rs.example/r#x", { method: "PUT" }));
+    await c.fetch("/relative/path?q");
+  } finally {
+    globalThis.fetch = pageFetch;
+  }
+  const targets = [];
+  for (const p of seen) {
+    const { claims } = await readProof(p, "API proof");
+    targets.push(`${claims.htm} ${claims.htu}`);
+  }
+  assertEq(
+    targets,
+    ["GET https://rs.example/a", "PUT https://rs.example/r", `GET ${location.origin}/relative/path`],
+    "htm and htu of a URL object, a Request and a relative URL",
+  );
   return { calls: f.calls.length };
 }
 
