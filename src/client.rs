@@ -1290,7 +1290,13 @@ fn request_target(input: &JsValue, init: &JsValue) -> (String, String) {
     } else {
         input.as_string()
     }
-    .unwrap_or_else(|| String::from(js_sys::JsString::from(input.clone())));
+    // A `URL` object: what `fetch` itself would read, its string form.
+    .or_else(|| {
+        input
+            .dyn_ref::<js_sys::Object>()
+            .and_then(|o| o.to_string().as_string())
+    })
+    .unwrap_or_default();
     (method, url)
 }
 

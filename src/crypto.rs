@@ -47,7 +47,7 @@ pub fn subtle() -> Result<web_sys::SubtleCrypto> {
     subtle.dyn_into().map_err(|_| {
         Error::new(
             Code::CryptoUnavailable,
-            "WebCrypto (crypto.subtle) is unavailable: ID tokens cannot be verified",
+            "WebCrypto (crypto.subtle) is unavailable: ID tokens and DPoP proofs need it",
         )
     })
 }

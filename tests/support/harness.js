@@ -1304,3 +1304,223 @@ export async function otherIssuersTransaction(base) {
   assertNoTransactions("after provider A's login completed");
   return { tokenRequests: reqs.length };
 }
+
+// ---------------------------------------------------------------- DPoP and PAR
+
+const b64urlDecode = (s) => Uint8Array.from(atob(s.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+const b64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/** A DPoP proof taken apart, its signature checked with the key in its header. */
+async function readProof(proof, what) {
+  assert(typeof proof === "string", `${what}: no DPoP header`);
+  const [h, p, sig] = proof.split(".");
+  const header = JSON.parse(new TextDecoder().decode(b64urlDecode(h)));
+  const claims = JSON.parse(new TextDecoder().decode(b64urlDecode(p)));
+  assertEq([header.typ, header.alg, header.jwk?.kty, header.jwk?.crv], ["dpop+jwt", "ES256", "EC", "P-256"], `${what}: header`);
+  assertEq(header.jwk.d, undefined, `${what}: private part in the header's JWK`);
+  const key = await crypto.subtle.importKey("jwk", header.jwk, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+  const ok = await crypto.subtle.verify({ name: "ECDSA", hash: "SHA-256" }, key, b64urlDecode(sig), new TextEncoder().encode(`${h}.${p}`));
+  assert(ok, `${what}: the proof's signature does not verify with its own key`);
+  const canonical = JSON.stringify({ crv: header.jwk.crv, kty: header.jwk.kty, x: header.jwk.x, y: header.jwk.y });
+  const jkt = b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical))));
+  return { header, claims, jkt };
+}
+
+const withHeaders = (status, body, headers) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+
+function idbGet(id) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open("pkce-wasm", 1);
+    open.onupgradeneeded = () => open.result.createObjectStore("dpop-keys");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const req = open.result.transaction("dpop-keys").objectStore("dpop-keys").get(id);
+      req.onsuccess = () => (open.result.close(), resolve(req.result));
+      req.onerror = () => reject(req.error);
+    };
+  });
+}
+
+/** TK-19, ST-13: dpop_jkt is the proof key's thumbprint; one use_dpop_nonce retry carrying the nonce; a DPoP token; the login's key leaves IndexedDB. */
+export async function dpopExchangeWithNonce(base) {
+  await fresh(base);
+  const run = newRun("dpop");
+  let n = 0;
+  const f = recordingFetch(() =>
+    ++n === 1
+      ? withHeaders(400, { error: "use_dpop_nonce" }, { "dpop-nonce": "nonce-1" })
+      : withHeaders(200, { access_token: "at-dpop", token_type: "DPoP", expires_in: 60 }, { "dpop-nonce": "nonce-2" }),
+  );
+  const c = await client(base, run, { fetch: f, dpop: true });
+  const url = await c.authorizeUrl();
+  const state = param(url, "state");
+  assert(await idbGet(`${PREFIX}${state}`), "the login's key pair is not in IndexedDB before the callback");
+  const tokens = await c.handleCallback(callback(url).href);
+  assertEq([tokens.tokenType, tokens.accessToken], ["DPoP", "at-dpop"], "token type and token");
+  assertEq(f.calls.length, 2, "token requests (one retry)");
+  const first = await readProof(f.calls[0].init.headers.dpop, "first proof");
+  const second = await readProof(f.calls[1].init.headers.dpop, "second proof");
+  const endpoint = config(base, run).tokenEndpoint;
+  assertEq([first.claims.htm, first.claims.htu], ["POST", endpoint.split("?")[0]], "htm, htu (no query)");
+  assertEq(first.claims.nonce, undefined, "nonce in the first proof");
+  assertEq(second.claims.nonce, "nonce-1", "nonce in the retry");
+  assert(first.claims.jti !== second.claims.jti, "jti reused");
+  assert(Math.abs(first.claims.iat - Date.now() / 1000) < 60, "iat");
+  assertEq(first.jkt, second.jkt, "the same key for both proofs");
+  assertEq(param(url, "dpop_jkt"), first.jkt, "dpop_jkt vs the proof key's thumbprint");
+  assertEq(await idbGet(`${PREFIX}${state}`), undefined, "the login's key left in IndexedDB");
+  assertEq(await idbGet(`pkce-wasm.dpop.${CLIENT_ID}`), undefined, "a memory-only session's key written to IndexedDB");
+  assertNoTransactions("after the DPoP exchange");
+
+  // client.fetch: DPoP scheme, ath, htm/htu of the request, the resource
+  // server's own nonce retried once.
+  const api = [];
+  const pageFetch = globalThis.fetch;
+  globalThis.fetch = async (input, init) => {
+    api.push({ input: String(input), init });
+    return api.length === 1
+      ? new Response("", { status: 401, headers: { "www-authenticate": 'DPoP error="use_dpop_nonce"', "dpop-nonce": "rs-1" } })
+      : new Response("ok", { status: 200 });
+  };
+  let res;
+  try {
+    res = await c.fetch("https://rs.example/orders?page=2#top", { method: "post", body: "x" });
+  } finally {
+    globalThis.fetch = pageFetch;
+  }
+  assertEq(res.status, 200, "API answer after the nonce retry");
+  assertEq(api.length, 2, "API requests");
+  const h = new Headers(api[1].init.headers);
+  assertEq(h.get("authorization"), "DPoP at-dpop", "Authorization scheme");
+  const rs1 = await readProof(new Headers(api[0].init.headers).get("dpop"), "API proof");
+  const rs2 = await readProof(h.get("dpop"), "API retry proof");
+  assertEq([rs1.claims.htm, rs1.claims.htu], ["POST", "https://rs.example/orders"], "API htm, htu");
+  assertEq(rs1.claims.ath, b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode("at-dpop")))), "ath");
+  assertEq([rs1.claims.nonce, rs2.claims.nonce], [undefined, "rs-1"], "API nonces");
+  assertEq(rs1.jkt, first.jkt, "the session's key signs API proofs");
+  // A URL object and a Request: their own URL and method are signed.
+  const seen = [];
+  globalThis.fetch = async (input, init) => (seen.push(new Headers(init.headers).get("dpop")), new Response("ok"));
+  try {
+    await c.fetch(new URL("https://rs.example/a?b=1"));
+    await c.fetch(new Request("https://rs.example/r#x", { method: "PUT" }));
+    await c.fetch("/relative/path?q");
+  } finally {
+    globalThis.fetch = pageFetch;
+  }
+  const targets = [];
+  for (const p of seen) {
+    const { claims } = await readProof(p, "API proof");
+    targets.push(`${claims.htm} ${claims.htu}`);
+  }
+  assertEq(
+    targets,
+    ["GET https://rs.example/a", "PUT https://rs.example/r", `GET ${location.origin}/relative/path`],
+    "htm and htu of a URL object, a Request and a relative URL",
+  );
+  return { calls: f.calls.length };
+}
+
+/** TK-19 (no loop), TK-20 (nonce not readable), TK-12: each refused with its code after at most two requests; nothing kept. */
+export async function dpopRefusals(base) {
+  await fresh(base);
+  const run = newRun("dpop-no");
+  const twice = recordingFetch(() => withHeaders(400, { error: "use_dpop_nonce" }, { "dpop-nonce": "again" }));
+  const c1 = await client(base, run, { fetch: twice, dpop: true });
+  await expectError(c1.handleCallback(callback(await c1.authorizeUrl()).href), "dpop_error", "use_dpop_nonce twice");
+  assertEq(twice.calls.length, 2, "requests for use_dpop_nonce twice");
+
+  const hidden = recordingFetch(() => withHeaders(400, { error: "use_dpop_nonce" }, {}));
+  const c2 = await client(base, run, { fetch: hidden, dpop: true });
+  await expectError(c2.handleCallback(callback(await c2.authorizeUrl()).href), "dpop_error", "no DPoP-Nonce header");
+  assertEq(hidden.calls.length, 1, "requests without a nonce header");
+
+  const bearer = recordingFetch(() => jsonResponse(200, { access_token: "at-b", token_type: "Bearer" }));
+  const c3 = await client(base, run, { fetch: bearer, dpop: true });
+  const e = await expectError(c3.handleCallback(callback(await c3.authorizeUrl()).href), "invalid_token_response", "Bearer with DPoP on");
+  assertEq(e.field, "token_type", "field");
+  assertEq(await c3.getSession(), null, "session kept from a refused answer");
+  const c4 = await client(base, run, { fetch: bearer, dpop: { allowBearer: true } });
+  const t = await c4.handleCallback(callback(await c4.authorizeUrl()).href);
+  assertEq(t.tokenType, "Bearer", "allowBearer: the downgrade is visible");
+  // Without DPoP, a DPoP token is one the client could not use.
+  const bound = recordingFetch(() => jsonResponse(200, { access_token: "at-d", token_type: "DPoP" }));
+  const c5 = await client(base, run, { fetch: bound });
+  await expectError(c5.handleCallback(callback(await c5.authorizeUrl()).href), "invalid_token_response", "DPoP token without dpop");
+  assertNoTransactions("after the refusals");
+  return { ok: true };
+}
+
+/** persistTokens: the session's key is kept in IndexedDB, a new client (a reload) refreshes with the same key, logout deletes it. */
+export async function dpopPersistedKey(base) {
+  await fresh(base);
+  const run = newRun("dpop-keep");
+  let n = 0;
+  const f = recordingFetch(() => withHeaders(200, { access_token: `at-${++n}`, token_type: "DPoP", expires_in: 3600, refresh_token: `rt-${n}` }, {}));
+  const opts = { fetch: f, dpop: true, persistTokens: "sessionStorage" };
+  const c = await client(base, run, opts);
+  await c.handleCallback(callback(await c.authorizeUrl()).href);
+  const login = await readProof(f.calls[0].init.headers.dpop, "login proof");
+  const kept = await idbGet(`pkce-wasm.dpop.${CLIENT_ID}`);
+  assert(kept?.privateKey, "the session's key pair is not in IndexedDB");
+  assertEq(kept.privateKey.extractable, false, "stored private key extractable");
+  const reloaded = await client(base, run, opts);
+  const t = await reloaded.refresh();
+  assertEq(t.accessToken, "at-2", "refreshed token");
+  const refresh = await readProof(f.calls[1].init.headers.dpop, "refresh proof");
+  assertEq(refresh.jkt, login.jkt, "refresh proof key vs login key");
+  assertEq(new URLSearchParams(f.calls[1].init.body).get("grant_type"), "refresh_token", "refresh grant");
+  await reloaded.logout({ open: () => {} });
+  assertEq(await idbGet(`pkce-wasm.dpop.${CLIENT_ID}`), undefined, "the key after logout");
+  sessionStorage.removeItem(`pkce-wasm.session.${CLIENT_ID}`);
+  return { ok: true };
+}
+
+/** PAR: the parameters go in the push (with a DPoP proof), the URL has client_id and request_uri only; ST-14 refusals store nothing. */
+export async function parPush(base) {
+  await fresh(base);
+  const run = newRun("par");
+  const parEndpoint = `${base}/par/ok?run=${run}`;
+  const f = recordingFetch((url) =>
+    url.startsWith(`${base}/par/`)
+      ? jsonResponse(201, { request_uri: "urn:ietf:params:oauth:request_uri:xyz", expires_in: 60 })
+      : jsonResponse(200, { access_token: "at-par", token_type: "DPoP" }),
+  );
+  const c = await client(base, run, { fetch: f, par: true, pushedAuthorizationRequestEndpoint: parEndpoint, dpop: true });
+  const url = await c.authorizeUrl({ extraAuthParams: { login_hint: "ann" } });
+  const u = new URL(url);
+  assertEq([...u.searchParams.keys()].filter((k) => k !== "run").sort(), ["client_id", "request_uri"], "authorize URL parameters");
+  assertEq(u.searchParams.get("request_uri"), "urn:ietf:params:oauth:request_uri:xyz", "request_uri");
+  assertEq(f.calls.length, 1, "PAR requests");
+  assertEq([f.calls[0].url, f.calls[0].init.method], [parEndpoint, "POST"], "PAR request");
+  const pushed = new URLSearchParams(f.calls[0].init.body);
+  for (const k of ["response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "dpop_jkt", "login_hint"]) {
+    assert(pushed.get(k), `PAR body lacks ${k}`);
+  }
+  const proof = await readProof(f.calls[0].init.headers.dpop, "PAR proof");
+  assertEq([proof.claims.htm, proof.claims.htu], ["POST", parEndpoint.split("?")[0]], "PAR htm, htu");
+  assertEq(pushed.get("dpop_jkt"), proof.jkt, "dpop_jkt vs the PAR proof key");
+  // The callback carries the pushed state.
+  const cb = new URL(REDIRECT);
+  cb.search = new URLSearchParams({ code: "c-par", state: pushed.get("state") }).toString();
+  const t = await c.handleCallback(cb.href);
+  assertEq(t.accessToken, "at-par", "token after PAR");
+  assertEq(new URLSearchParams(f.calls[1].init.body).get("code_verifier").length, 43, "verifier sent");
+
+  for (const [what, answer, field] of [
+    ["200 instead of 201", jsonResponse(200, { request_uri: "urn:x", expires_in: 60 }), undefined],
+    ["no request_uri", jsonResponse(201, { expires_in: 60 }), "request_uri"],
+    ['expires_in "x"', jsonResponse(201, { request_uri: "urn:x", expires_in: "x" }), "expires_in"],
+    ["an OAuth error", jsonResponse(400, { error: "invalid_request", error_description: "no" }), undefined],
+  ]) {
+    const bad = recordingFetch(async () => answer.clone());
+    const cb2 = await client(base, run, { fetch: bad, par: true, pushedAuthorizationRequestEndpoint: parEndpoint, dpop: true });
+    const e = await expectError(cb2.authorizeUrl(), "par_error", `PAR ${what}`);
+    assertEq(e.field, field, `PAR ${what}: field`);
+    assertNoTransactions(`PAR ${what}`);
+  }
+  // par: true without an endpoint is a configuration error.
+  await expectError(client(base, run, { par: true }), "invalid_config", "par without endpoint");
+  return { ok: true };
+}
