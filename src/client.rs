@@ -497,7 +497,8 @@ impl Inner {
             None => authorize::at_endpoint(&self.cfg, &params)?,
         };
         let key = transaction::key(&tx.state);
-        let record = Record::new(&self.cfg, tx.verifier, tx.nonce, app_state, now());
+        let mut record = Record::new(&self.cfg, tx.verifier, tx.nonce, app_state, now());
+        record.dpop_nonce = dpop_key.as_ref().and(self.nonce(self.cfg.token_endpoint()));
         let text: String = js_sys::JSON::stringify(&to_js(&record))
             .map(String::from)
             .unwrap_or_default();
@@ -762,6 +763,11 @@ impl Inner {
             return Err(Error::new(Code::NoTransaction, "login transaction expired").into());
         }
         let code = raw.into_code()?;
+        if let Some(n) = record.dpop_nonce.clone() {
+            if self.nonce(self.cfg.token_endpoint()).is_none() {
+                self.remember_nonce(self.cfg.token_endpoint(), n);
+            }
+        }
         let dpop_key = match pair {
             Some(Some(pair)) => Some(Key::of(&crypto::subtle()?, pair).await?),
             Some(None) => return Err(dpop_error("the DPoP key of this login is gone").into()),

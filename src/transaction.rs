@@ -42,6 +42,11 @@ pub struct Record {
     /// The app's state as JSON text, opaque to this library.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_state: Option<String>,
+    /// The token endpoint's last DPoP nonce (RFC 9449 §8), when the PAR
+    /// answer gave one: the callback page starts with it instead of paying
+    /// a `use_dpop_nonce` round trip. Public, not a secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpop_nonce: Option<String>,
     pub created_at: f64,
 }
 
@@ -69,6 +74,7 @@ impl Record {
             issuer: cfg.issuer().map(Into::into),
             nonce,
             app_state,
+            dpop_nonce: None,
             created_at: now_ms.max(0.0).floor(),
         }
     }
@@ -86,6 +92,7 @@ impl Record {
             issuer: text("issuer")?,
             nonce: text("nonce")?,
             app_state: text("appState")?,
+            dpop_nonce: text("dpopNonce")?,
             created_at: value::number(obj, "createdAt")??,
         })
     }
@@ -133,6 +140,7 @@ mod tests {
             issuer: Some("https://as.example".into()),
             nonce: None,
             app_state: None,
+            dpop_nonce: None,
             created_at: 1_700_000_000_123.0,
         }
     }
