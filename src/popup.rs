@@ -142,16 +142,6 @@ impl Waiting {
     }
 
     fn tick(&self) -> Option<std::result::Result<String, Code>> {
-        // A popup back on the redirect URI whose page does not call
-        // `popupCallback` (or has not yet): being of this origin, its URL is
-        // readable from here. Elsewhere reading throws: nothing yet.
-        let href = value::get(&value::get(&self.popup, "location"), "href").as_string();
-        if let Some(href) = href {
-            let state = self.state_of(&href);
-            if state.is_some() && (self.state.is_none() || state == self.state) {
-                return Some(Ok(href));
-            }
-        }
         // Seen closed twice: a callback page posts and then closes itself,
         // and its message may reach this page just after.
         if self.cancel_on_close

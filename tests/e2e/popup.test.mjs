@@ -169,6 +169,29 @@ describe("popup login against node-oidc-provider", { timeout: 240_000 }, () => {
     await context.close();
   });
 
+  test("a popup cut off from its opener (as a provider's COOP does): the callback arrives over the BroadcastChannel", async () => {
+    const { context, page, errors } = await openApp({ timeoutSeconds: 60 });
+    const mark = env.provider.tokenRequests.length;
+    const popup = await startPopupLogin(page);
+    // Disowning the opener severs the link for the rest of the popup's life:
+    // the callback page finds no window.opener, as after a COOP page.
+    await popup.evaluate(() => {
+      window.opener = null;
+    });
+    assert.equal(await page.evaluate(() => window.t.keys().local.length), 1, "the popup login is marked for the callback page");
+    const name = user("cora");
+    const closed = popup.waitForEvent("close");
+    await signInAndConsent(popup, name);
+    const result = await outcome(page);
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.equal(result.value.claims.sub, name);
+    assert.equal(env.provider.tokenRequests.slice(mark).length, 1);
+    assert.deepEqual(await page.evaluate(() => window.t.keys()), { session: [], local: [] });
+    await closed;
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test("a popup the browser blocks: popup_blocked and nothing stored; a click opens one (positive control)", async () => {
     // Playwright turns Chromium's popup blocker off by default; this browser has it on.
     const strict = await chromium.launch({

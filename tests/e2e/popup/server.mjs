@@ -1,9 +1,7 @@
 // The servers of the popup login tests: the app (tests/e2e/popup/pages plus
 // the package's shipped files, on the redirect URI's origin), a page of
 // another origin to post from, and the real local provider wired to the app
-// as dev/servers.mjs wires the demo. `coop.on` makes every provider response
-// carry Cross-Origin-Opener-Policy: same-origin, as some providers' login
-// pages do, which cuts a popup off from its opener.
+// as dev/servers.mjs wires the demo.
 import { readFile } from "node:fs/promises";
 import { createServer } from "node:http";
 import { join } from "node:path";
@@ -62,11 +60,6 @@ export async function startPopupEnvironment() {
       apiAudience: API_AUDIENCE,
     });
     started.push(provider);
-    const coop = { on: false };
-    provider.provider.use(async (ctx, next) => {
-      await next();
-      if (coop.on) ctx.set("Cross-Origin-Opener-Policy", "same-origin");
-    });
     const clientOptions = {
       issuer: provider.issuer,
       authorizationEndpoint: `${provider.issuer}/auth`,
@@ -81,7 +74,6 @@ export async function startPopupEnvironment() {
       pages,
       foreign,
       provider,
-      coop,
       issuer: provider.issuer,
       clientOptions,
       close: () => Promise.allSettled(started.reverse().map((s) => s.close())),
@@ -91,3 +83,4 @@ export async function startPopupEnvironment() {
     throw err;
   }
 }
+
