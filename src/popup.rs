@@ -11,6 +11,11 @@
 //! redirect URI's origin and from the popup itself (or that channel), for the
 //! `state` of this login (security reference R20), then runs the ordinary
 //! `handleCallback` on the URL: every redirect-flow check still applies.
+//!
+//! Windows are reached through `Reflect` (`value::get`/`value::call`), not
+//! typed bindings: a popup is a window of another realm, often of another
+//! origin, where only a few members answer at all; and each typed binding
+//! would add its own glue for a member used once.
 
 use crate::callback::RawCallback;
 use crate::client::{spawn, Inner, PkceClient};
@@ -33,7 +38,7 @@ const CHANNEL: &str = "pkce-wasm.popup";
 /// page that is not a popup does not close itself or broadcast its code.
 const MARKER: &str = "pkce-wasm.popup.";
 const FEATURES: &str = "popup,width=500,height=640";
-/// How often the opener looks at the popup (closed? back on our origin?).
+/// How often the opener looks whether the popup was closed or timed out.
 const TICK_MS: i32 = 400;
 
 /// A message event as the opener sees it.
@@ -68,38 +73,31 @@ pub fn accepts(m: &Seen<'_>, origin: &str, state: Option<&str>) -> bool {
 
 /// What `loginWithPopup` checked and opened before its first await, then
 /// the state of the wait, shared with the one listener that receives both
-/// the messages and the ticks.
+/// the messages and the timer's ticks.
 struct Waiting {
-    popup: web_sys::Window,
+    popup: JsValue,
     origin: String,
     deadline: Option<f64>,
     cancel_on_close: bool,
     redirect_base: String,
     state: Option<String>,
-    channel: Option<web_sys::BroadcastChannel>,
+    /// The BroadcastChannel, or `undefined`.
+    channel: JsValue,
     closed_before: Cell<bool>,
     outcome: RefCell<Option<std::result::Result<String, Code>>>,
     /// Resolves the Promise the login awaits.
     done: RefCell<Option<Function>>,
 }
 
-impl Waiting {
-    /// The `state` of `href` if it is an authorization response for the
-    /// redirect URI.
-    fn state_of(&self, href: &str) -> Option<String> {
-        let cb = RawCallback::parse(href, &self.redirect_base).ok()?;
-        if !cb.has_response() {
-            return None;
-        }
-        cb.state().ok().map(str::to_owned)
-    }
+type Outcome = Option<std::result::Result<String, Code>>;
 
+impl Waiting {
     /// A message event, or `undefined` from the timer.
     fn on_event(&self, e: JsValue) {
         let decided = if e.is_undefined() {
             self.tick()
         } else {
-            self.on_message(&e.unchecked_into())
+            self.on_message(&e)
         };
         if let Some(o) = decided {
             if self.outcome.borrow().is_none() {
@@ -111,8 +109,8 @@ impl Waiting {
         }
     }
 
-    fn on_message(&self, e: &web_sys::MessageEvent) -> Option<std::result::Result<String, Code>> {
-        let data = e.data();
+    fn on_message(&self, e: &JsValue) -> Outcome {
+        let data = value::get(e, "data");
         let field = |k| {
             if value::is_object(&data) {
                 value::get(&data, k).as_string()
@@ -121,16 +119,19 @@ impl Waiting {
             }
         };
         let (kind, href) = (field("type"), field("href"));
-        let state = href.as_deref().and_then(|h| self.state_of(h));
-        let source = e.source();
+        // The `state` of an authorization response for the redirect URI.
+        let state = href
+            .as_deref()
+            .and_then(|h| RawCallback::parse(h, &self.redirect_base).ok())
+            .filter(RawCallback::has_response)
+            .and_then(|cb| cb.state().ok().map(str::to_owned));
+        let source = value::get(e, "source");
         let seen = Seen {
-            origin: &e.origin(),
-            from_popup: source.as_ref().is_some_and(|s| Object::is(s, &self.popup)),
-            from_channel: source.is_none()
-                && self
-                    .channel
-                    .as_ref()
-                    .is_some_and(|c| e.target().is_some_and(|t| Object::is(&t, c.as_ref()))),
+            origin: &value::get(e, "origin").as_string().unwrap_or_default(),
+            from_popup: Object::is(&source, &self.popup),
+            from_channel: source.is_null()
+                && self.channel.is_object()
+                && Object::is(&value::get(e, "target"), &self.channel),
             kind: kind.as_deref(),
             state: state.as_deref(),
         };
@@ -141,13 +142,10 @@ impl Waiting {
         }
     }
 
-    fn tick(&self) -> Option<std::result::Result<String, Code>> {
+    fn tick(&self) -> Outcome {
         // Seen closed twice: a callback page posts and then closes itself,
         // and its message may reach this page just after.
-        if self.cancel_on_close
-            && self.popup.closed().unwrap_or(true)
-            && self.closed_before.replace(true)
-        {
+        if self.cancel_on_close && closed(&self.popup) && self.closed_before.replace(true) {
             return Some(Err(Code::Cancelled));
         }
         if self.deadline.is_some_and(|d| js_sys::Date::now() >= d) {
@@ -157,8 +155,13 @@ impl Waiting {
     }
 }
 
-fn local_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
+/// Whether a window is closed; one that cannot say counts as closed.
+fn closed(w: &JsValue) -> bool {
+    value::get(w, "closed").as_bool() != Some(false)
+}
+
+fn local_storage() -> JsValue {
+    value::get(&js_sys::global(), "localStorage")
 }
 
 #[wasm_bindgen]
@@ -184,21 +187,20 @@ impl PkceClient {
     /// `href` (default: `location.href`) an authorization response, hands
     /// the URL to the opener — `postMessage` to `targetOrigin` (default: this
     /// page's origin, never `"*"`), or over a BroadcastChannel when the
-    /// opener link was cut — closes the window and returns `true`. Returns `false` otherwise: the
-    /// page is not a popup's, and handles the callback itself.
+    /// opener link was cut — closes the window and returns `true`. Returns
+    /// `false` otherwise: the page is not a popup's, and handles the
+    /// callback itself.
     #[wasm_bindgen(js_name = popupCallback)]
     pub fn popup_callback(
         href: Option<String>,
         #[wasm_bindgen(js_name = targetOrigin)] target_origin: Option<String>,
     ) -> std::result::Result<bool, JsValue> {
-        let Some(window) = web_sys::window() else {
-            return Ok(false);
-        };
-        let location = window.location();
-        let Some(href) = href.or_else(|| location.href().ok()) else {
-            return Ok(false);
-        };
-        let Some(url) = parse_url(&href) else {
+        let global: JsValue = js_sys::global().into();
+        let location = value::get(&global, "location");
+        let Some(url) = href
+            .or_else(|| value::get(&location, "href").as_string())
+            .and_then(|h| parse_url(&h))
+        else {
             return Ok(false);
         };
         let q = url.search_params();
@@ -207,29 +209,29 @@ impl PkceClient {
         }
         let message = Object::new();
         value::set(&message, "type", &MESSAGE_TYPE.into());
-        value::set(&message, "href", &href.as_str().into());
-        let opener = window.opener().unwrap_or(JsValue::NULL);
+        value::set(&message, "href", &url.href().into());
+        let opener = value::get(&global, "opener");
         if opener.is_object() {
-            let target = match target_origin {
-                Some(t) => t,
-                None => location.origin()?,
-            };
-            opener
-                .unchecked_into::<web_sys::Window>()
-                .post_message(&message, &target)?;
+            let target =
+                target_origin.map_or_else(|| value::get(&location, "origin"), JsValue::from);
+            value::call(&opener, "postMessage", &[&message, &target])?;
         } else {
-            let marked = q
-                .get("state")
-                .zip(local_storage())
-                .and_then(|(s, ls)| ls.get_item(&[MARKER, &s].concat()).ok().flatten());
-            if marked.is_none() {
+            let marked = q.get("state").is_some_and(|s| {
+                value::call(
+                    &local_storage(),
+                    "getItem",
+                    &[&[MARKER, &s].concat().into()],
+                )
+                .is_ok_and(|v| v.is_string())
+            });
+            if !marked {
                 return Ok(false);
             }
             let channel = web_sys::BroadcastChannel::new(CHANNEL)?;
             channel.post_message(&message)?;
             channel.close();
         }
-        let _ = window.close();
+        let _ = value::call(&global, "close", &[]);
         Ok(true)
     }
 }
@@ -264,30 +266,29 @@ fn open(inner: &Inner, options: &JsValue) -> Result<Waiting> {
             }
         }
     };
-    let window =
-        web_sys::window().ok_or_else(|| Error::config("popup", "loginWithPopup() needs a page"))?;
-    let given = get("popup");
-    let popup = if given.is_undefined() {
-        let features = get("features").as_string();
-        window
-            .open_with_url_and_target_and_features(
-                "",
-                "_blank",
-                features.as_deref().unwrap_or(FEATURES),
-            )
-            .ok()
-            .flatten()
-    } else if given.is_null() {
-        // The app's own window.open() was blocked.
-        None
-    } else if value::get(&given, "closed").as_bool().is_some() {
+    let mut popup = get("popup");
+    if popup.is_undefined() {
+        let mut features = get("features");
+        if !features.is_string() {
+            features = FEATURES.into();
+        }
+        popup = value::call(
+            &js_sys::global(),
+            "open",
+            &[&"".into(), &"_blank".into(), &features],
+        )
+        .unwrap_or(JsValue::NULL);
+    } else if !popup.is_null() && value::get(&popup, "closed").as_bool().is_none() {
         // Duck-typed: a window of another realm is no `instanceof Window` here.
-        Some(given.unchecked_into())
-    } else {
         return Err(Error::config("popup", "popup must be a Window"));
-    };
-    let popup = popup
-        .ok_or_else(|| Error::new(Code::PopupBlocked, "the browser blocked the login popup"))?;
+    }
+    // null: the browser's popup blocker, or the app's own window.open() blocked.
+    if !popup.is_object() {
+        return Err(Error::new(
+            Code::PopupBlocked,
+            "the browser blocked the login popup",
+        ));
+    }
     Ok(Waiting {
         popup,
         origin,
@@ -295,7 +296,7 @@ fn open(inner: &Inner, options: &JsValue) -> Result<Waiting> {
         cancel_on_close: get("cancelOnClose").as_bool() != Some(false),
         redirect_base: inner.cfg.redirect_base.clone(),
         state: None,
-        channel: None,
+        channel: JsValue::UNDEFINED,
         closed_before: Cell::new(false),
         outcome: RefCell::new(None),
         done: RefCell::new(None),
@@ -313,62 +314,58 @@ async fn wait(
         inner: inner.clone(),
     };
     let url = match JsFuture::from(client.authorize_url(options.clone())).await {
-        Ok(url) => url.as_string().unwrap_or_default(),
+        Ok(url) => url,
         Err(e) => {
-            let _ = w.popup.close();
+            let _ = value::call(&w.popup, "close", &[]);
             return Err(e);
         }
     };
-    w.state = parse_url(&url)
+    w.state = url
+        .as_string()
+        .and_then(|u| parse_url(&u))
         .and_then(|u| u.search_params().get("state"))
         .filter(|s| !s.is_empty());
-    let marker = w.state.as_ref().map(|s| [MARKER, s].concat());
+    let marker: Option<JsValue> = w.state.as_ref().map(|s| [MARKER, s].concat().into());
     // Over the channel only this login's state is taken: without one, the
     // channel would hand this tab another tab's callback.
-    w.channel = w
-        .state
-        .as_ref()
-        .and_then(|_| web_sys::BroadcastChannel::new(CHANNEL).ok());
+    if w.state.is_some() {
+        if let Ok(c) = web_sys::BroadcastChannel::new(CHANNEL) {
+            w.channel = c.into();
+        }
+    }
     let w = Rc::new(w);
     let listener = {
         let w = w.clone();
         Closure::<dyn FnMut(JsValue)>::new(move |e| w.on_event(e))
     };
-    let f: &Function = listener.as_ref().unchecked_ref();
-    let window: web_sys::Window = js_sys::global().unchecked_into();
-    let _ = window.add_event_listener_with_callback("message", f);
-    if let Some(c) = &w.channel {
-        c.set_onmessage(Some(f));
-    }
+    let f: &JsValue = listener.as_ref();
+    let global: JsValue = js_sys::global().into();
+    let message: JsValue = "message".into();
+    let _ = value::call(&global, "addEventListener", &[&message, f]);
+    value::set(&w.channel, "onmessage", f);
     let storage = local_storage();
-    if let (Some(m), Some(ls)) = (&marker, &storage) {
-        let _ = ls.set_item(m, "1");
+    if let Some(m) = &marker {
+        let _ = value::call(&storage, "setItem", &[m, &"1".into()]);
     }
-    let mut timer = None;
-    if w.popup.closed().unwrap_or(true) {
+    let mut timer = JsValue::UNDEFINED;
+    if closed(&w.popup) {
         *w.outcome.borrow_mut() = Some(Err(Code::Cancelled));
-    } else if w.popup.location().replace(&url).is_err() {
+    } else if value::call(&value::get(&w.popup, "location"), "replace", &[&url]).is_err() {
         *w.outcome.borrow_mut() = Some(Err(Code::PopupBlocked));
     } else {
-        timer = window
-            .set_interval_with_callback_and_timeout_and_arguments_0(f, TICK_MS)
-            .ok();
+        timer = value::call(&global, "setInterval", &[f, &TICK_MS.into()]).unwrap_or(timer);
         let p = Promise::new(&mut |resolve, _| *w.done.borrow_mut() = Some(resolve));
         let _ = JsFuture::from(p).await;
     }
-    let _ = window.remove_event_listener_with_callback("message", f);
-    if let Some(c) = &w.channel {
-        c.set_onmessage(None);
-        c.close();
-    }
-    if let Some(t) = timer {
-        window.clear_interval_with_handle(t);
-    }
+    let _ = value::call(&global, "removeEventListener", &[&message, f]);
+    let _ = value::call(&global, "clearInterval", &[&timer]);
+    value::set(&w.channel, "onmessage", &JsValue::NULL);
+    let _ = value::call(&w.channel, "close", &[]);
     drop(listener);
-    if let (Some(m), Some(ls)) = (&marker, &storage) {
-        let _ = ls.remove_item(m);
+    if let Some(m) = &marker {
+        let _ = value::call(&storage, "removeItem", &[m]);
     }
-    let _ = w.popup.close();
+    let _ = value::call(&w.popup, "close", &[]);
     let outcome = w.outcome.borrow_mut().take();
     match outcome {
         Some(Ok(href)) => JsFuture::from(client.handle_callback(href.into())).await,
