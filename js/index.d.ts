@@ -9,6 +9,7 @@ export type {
   FetchLike,
   LogoutOptions,
   PkceClientConfig,
+  PopupLoginOptions,
   ResponseLike,
   Session,
   StorageLike,
@@ -28,6 +29,7 @@ declare module "../pkg/pkce_wasm.js" {
     handleCallback(href?: string): Promise<TokenSet>;
     fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
     logout(options?: LogoutOptions): Promise<string | undefined>;
+    loginWithPopup(options?: import("../pkg/pkce_wasm.js").PopupLoginOptions): Promise<TokenSet>;
   }
 }
 

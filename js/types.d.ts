@@ -151,3 +151,24 @@ export interface TokenSet {
 export interface Session extends Omit<TokenSet, "appState"> {
   receivedAt: number;
 }
+
+/** Options of `loginWithPopup()`: those of `authorizeUrl()`, and the popup's. */
+export interface PopupLoginOptions extends AuthorizeOptions {
+  /**
+   * A window the app opened itself (in the click handler, before any `await`).
+   * `null` (its `window.open()` was blocked) rejects with `popup_blocked`.
+   * Default: one is opened by `loginWithPopup()` itself.
+   */
+  popup?: Window | null;
+  /** `window.open()` features of the window opened. Default "popup,width=500,height=640". */
+  features?: string;
+  /** Rejects with `popup_timeout` (and closes the popup) when the login takes longer. Default: no limit. */
+  timeoutSeconds?: number;
+  /**
+   * Whether a popup seen closed ends the login with `cancelled`. Default true.
+   * Set false only when the provider's pages send `Cross-Origin-Opener-Policy`:
+   * the popup then looks closed to the app as soon as it reaches them, and the
+   * callback arrives over a BroadcastChannel; give `timeoutSeconds` with it.
+   */
+  cancelOnClose?: boolean;
+}

@@ -125,7 +125,7 @@ pub struct PkceClient {
 
 pub(crate) struct Inner {
     pub(crate) cfg: Config,
-    storage: Store,
+    pub(crate) storage: Store,
     /// Where the session is kept: `None` for memory only.
     tokens: Option<Store>,
     http: Transport,
