@@ -144,6 +144,9 @@ pub(crate) struct Inner {
     dpop_key: RefCell<Option<Key>>,
     /// The last `DPoP-Nonce` of each server, by origin (RFC 9449 §8, §9).
     nonces: RefCell<Vec<(String, String)>>,
+    /// The `state` of the login `authorize_url` last saved: a popup login
+    /// after a pushed request cannot read it from the URL.
+    pub(crate) last_state: RefCell<Option<String>>,
 }
 
 impl Drop for Inner {
@@ -380,6 +383,7 @@ impl PkceClient {
             on_session_change: RefCell::new(None),
             dpop_key: RefCell::new(None),
             nonces: RefCell::new(Vec::new()),
+            last_state: RefCell::new(None),
         });
         if shared {
             Inner::watch_session(&inner);
@@ -512,6 +516,7 @@ impl Inner {
             self.forget_key(key);
             return Err(e);
         }
+        *self.last_state.borrow_mut() = Some(tx.state);
         Ok(url)
     }
 
@@ -563,7 +568,7 @@ impl Inner {
 
     /// Removes a stored key in the background (best effort): the
     /// transaction it belonged to is gone.
-    fn forget_key(&self, id: String) {
+    pub(crate) fn forget_key(&self, id: String) {
         if let Some(store) = self.key_store() {
             drop(spawn(async move {
                 let _ = store.remove(&id).await;

@@ -320,10 +320,13 @@ async fn wait(
             return Err(e);
         }
     };
+    // After a pushed request (PAR) the URL carries no `state`: the client
+    // remembers the one it saved.
     w.state = url
         .as_string()
         .and_then(|u| parse_url(&u))
         .and_then(|u| u.search_params().get("state"))
+        .or_else(|| inner.last_state.borrow().clone())
         .filter(|s| !s.is_empty());
     let marker: Option<JsValue> = w.state.as_ref().map(|s| [MARKER, s].concat().into());
     // Over the channel only this login's state is taken: without one, the
@@ -371,7 +374,9 @@ async fn wait(
         Some(Ok(href)) => JsFuture::from(client.handle_callback(href.into())).await,
         other => {
             if let Some(s) = &w.state {
-                inner.storage.remove_now(&transaction::key(s));
+                let key = transaction::key(s);
+                inner.storage.remove_now(&key);
+                inner.forget_key(key);
             }
             let code = other.and_then(|o| o.err()).unwrap_or(Code::Cancelled);
             Err(Error::new(

@@ -103,6 +103,50 @@ describe("popup login against node-oidc-provider", { timeout: 240_000 }, () => {
     await context.close();
   });
 
+  test("with PAR and DPoP: the short URL in the popup, the login completes; a closed popup removes the transaction and the login's key", async () => {
+    let { context, page, errors } = await openApp();
+    const config = { ...env.clientOptions, par: true, pushedAuthorizationRequestEndpoint: `${env.issuer}/request`, dpop: true };
+    await page.evaluate((c) => window.t.make(c), config);
+    const mark = env.provider.tokenRequests.length;
+    const popup = await startPopupLogin(page);
+    await signInAndConsent(popup, user("paula"));
+    const result = await outcome(page);
+    assert.equal(result.ok, true, JSON.stringify(result.error));
+    assert.equal(result.value.tokenType, "DPoP");
+    const authorize = env.provider.authorizeRequests.at(-1).params;
+    assert.deepEqual(Object.keys(authorize).sort(), ["client_id", "request_uri"], "the popup went to the short URL");
+    assert.equal(env.provider.tokenRequests.slice(mark).length, 1);
+    assert.deepEqual(await page.evaluate(() => window.t.keys()), { session: [], local: [] });
+    assert.deepEqual(errors, []);
+    await context.close();
+
+    // Cancelled after a push: the URL had no state, the transaction is still found and removed.
+    // (A fresh context: the provider's session would let the popup through without a form.)
+    ({ context, page } = await openApp());
+    await page.evaluate((c) => window.t.make(c), config);
+    const second = await startPopupLogin(page);
+    assert.equal((await txKeys(page)).length, 1);
+    const state = (await txKeys(page))[0].slice(TX_PREFIX.length);
+    await second.close();
+    const cancelled = await outcome(page);
+    assert.equal(cancelled.error?.code, "cancelled");
+    assert.deepEqual(await txKeys(page), [], "the transaction after a cancelled pushed login");
+    const keyLeft = await page.evaluate(
+      (id) =>
+        new Promise((resolve, reject) => {
+          const open = indexedDB.open("pkce-wasm", 1);
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const req = open.result.transaction("dpop-keys").objectStore("dpop-keys").get(id);
+            req.onsuccess = () => (open.result.close(), resolve(req.result !== undefined));
+          };
+        }),
+      `${TX_PREFIX}${state}`,
+    );
+    assert.equal(keyLeft, false, "the cancelled login's DPoP key");
+    await context.close();
+  });
+
   test("the popup closed by the user: cancelled, no token request, the transaction removed", async () => {
     const { context, page } = await openApp();
     const mark = env.provider.tokenRequests.length;
