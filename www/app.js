@@ -1069,6 +1069,34 @@ async function login() {
   }
 }
 
+// Popup login: the window must open inside the click, so loginWithPopup() is
+// called before anything is awaited.
+function loginPopup() {
+  resetSteps();
+  $("login").disabled = $("login-popup").disabled = true;
+  step3Attempts = [];
+  const started = client.loginWithPopup({ appState: { returnTo: "/", popup: true } });
+  setStatus("Waiting for the popup: log in there (this page stays)…", "working");
+  showTransactions();
+  started.then(
+    async (t) => {
+      tokens = t;
+      setStep(2, "done");
+      setStep(4, "done", renderTokens(tokens), await bindingNote(tokens));
+      showTransactions();
+      setApiButtons(true);
+      renderSession();
+      await callApi("token");
+    },
+    (err) => {
+      showError(err, err?.code === "cancelled" || err?.code?.startsWith("popup_") ? 1 : 4);
+      showTransactions();
+    },
+  ).finally(() => {
+    $("login").disabled = $("login-popup").disabled = false;
+  });
+}
+
 async function handleCallback() {
   const href = location.href;
   const saved = savedStep1();
@@ -1137,6 +1165,7 @@ async function main() {
     location.assign("/");
   });
   $("login").addEventListener("click", login);
+  $("login-popup").addEventListener("click", loginPopup);
   $("reset").addEventListener("click", startOver);
   for (const name of ["dpop", "par"]) {
     $(`opt-${name}`).addEventListener("change", (e) => {
@@ -1171,6 +1200,12 @@ async function main() {
     setStatus("The package could not be loaded (was it built? `bash scripts/build.sh`).", "error");
     return;
   }
+  // This page is also the redirect URI of popup logins: in the popup it hands
+  // the response to the page that opened it, which closes it.
+  if (PkceClient.popupCallback()) {
+    setStatus("Handing the response to the page that opened this popup…", "working");
+    return;
+  }
   if (!config) {
     setStatus("Configure a provider to start.", "ready");
     toggleForm(true);
@@ -1188,7 +1223,7 @@ async function main() {
   } else {
     setStatus(signedOutNotice() ?? "Ready. Press “Log in” to start.", "ready");
   }
-  $("login").disabled = false;
+  $("login").disabled = $("login-popup").disabled = false;
 }
 
 function startOver() {
@@ -1200,7 +1235,7 @@ function startOver() {
   resetSteps();
   history.replaceState(null, "", "/");
   setStatus("Ready. Press “Log in” to start.", "ready");
-  $("login").disabled = !client;
+  $("login").disabled = $("login-popup").disabled = !client;
 }
 
 async function discover() {
