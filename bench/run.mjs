@@ -399,7 +399,7 @@ function chart(r) {
   const b = perBuild(r)["pkce-wasm"];
   const c = b.callback.instant;
   out.push(
-    `<text x="20" y="${H - 40}" fill="#333">login start (authorizeUrl): ${rate(b.login.median)}/s · WebCrypto PKCE pair: ${rate(p.webcrypto.median)}/s · handleCallback: ${ms(c.median, 3)} ms median (${c.n} runs)</text>`,
+    `<text x="20" y="${H - 40}" fill="#333">${r.firstLogin ? `first login: ${ms(r.firstLogin["pkce-wasm"].median, 2)} ms median · ` : ""}login start repeated (authorizeUrl): ${rate(b.login.median)}/s · WebCrypto PKCE pair: ${rate(p.webcrypto.median)}/s · handleCallback: ${ms(c.median, 3)} ms median (${c.n} runs)</text>`,
   );
   out.push(`<text x="20" y="${H - 18}" fill="#777" font-size="11">npm run bench · bench/README.md describes the method</text>`);
   out.push("</svg>");
@@ -450,21 +450,26 @@ async function main() {
     // follows the same neighbour.
     for (const lib of LIBS) await startupOnce(browser, server, lib);
     const startupMs = Object.fromEntries(LIBS.map((l) => [l, []]));
+    // The first login of each start-up page: login() to the navigation.
+    const loginMs = Object.fromEntries(LIBS.map((l) => [l, []]));
     const split = Object.fromEntries(LIBS.map((l) => [l, { importMs: [], readyMs: [] }]));
     // pkce-wasm's ready step in two: the .wasm request (start to response end),
     // then from its last byte to ready (compile, instantiate, constructor).
     // Per library; pkce-wasm/inline makes no such request (counted, to show it).
-    const wasmSplit = Object.fromEntries(LIBS.map((l) => [l, { fetchMs: [], afterMs: [] }]));
+    const wasmSplit = Object.fromEntries(LIBS.map((l) => [l, { gapMs: [], fetchMs: [], afterMs: [] }]));
     let isolated = true;
     for (let i = 0; i < STARTUP_PAGES; i++) {
       for (let j = 0; j < LIBS.length; j++) {
         const lib = LIBS[(i + j) % LIBS.length];
         const r = await startupOnce(browser, server, lib);
         startupMs[lib].push(r.ms);
+        loginMs[lib].push(r.loginMs);
         split[lib].importMs.push(r.importMs);
         split[lib].readyMs.push(r.readyMs);
         const wasm = r.requests.find((q) => q.name.endsWith(".wasm"));
         if (wasm) {
+          // Negative when the request started before import() resolved.
+          wasmSplit[lib].gapMs.push(wasm.start - r.importMs);
           wasmSplit[lib].fetchMs.push(wasm.end - wasm.start);
           wasmSplit[lib].afterMs.push(r.ms - wasm.end);
         }
@@ -492,6 +497,7 @@ async function main() {
 
     const anchors = LIBS.filter((l) => !ours(l));
     const startup = Object.fromEntries(LIBS.map((l) => [l, stats(startupMs[l])]));
+    const firstLogin = Object.fromEntries(LIBS.map((l) => [l, stats(loginMs[l])]));
     const startupSplit = Object.fromEntries(
       LIBS.map((l) => [l, { import: stats(split[l].importMs), ready: stats(split[l].readyMs) }]),
     );
@@ -503,24 +509,22 @@ async function main() {
     });
     const callback = callbackOf("");
     const anchorMedian = stats(anchors.map((l) => startup[l].median)).median;
+    const fastest = anchors.reduce((a, l) => (startup[l].median < startup[a].median ? l : a));
     const targets = {
       size: { limit: 16 * 1024, value: size["pkce-wasm"].total.gzip },
       startup: { limit: anchorMedian, value: startup["pkce-wasm"].median },
-      // The module no longer has a pair of its own to time: a login start
-      // (the pair and more) at 10× the baseline meets it a fortiori; below
-      // that, the pair alone is not measured and the target is left open.
-      pkce: { limit: 10, value: pkce["login-start"].median / pkce.webcrypto.median },
+      login: { limit: 1, value: firstLogin["pkce-wasm"].median },
       callback: { limit: 1, value: callback.instant.median },
     };
     targets.size.met = targets.size.value <= targets.size.limit;
     targets.startup.met = targets.startup.value <= targets.startup.limit;
-    targets.pkce.met = targets.pkce.value >= targets.pkce.limit ? true : null;
+    targets.login.met = targets.login.value < targets.login.limit;
     targets.callback.met = targets.callback.value < targets.callback.limit;
-    // Informational: the one-file form against the same anchors (the targets are
-    // about the default two-file pkce-wasm).
+    // The one-file form: its start-up against the fastest anchor; its size for
+    // information.
     if (LIBS.includes("pkce-wasm-inline")) {
       targets.inline = {
-        startup: { limit: anchorMedian, value: startup["pkce-wasm-inline"].median },
+        startup: { limit: startup[fastest].median, fastest, value: startup["pkce-wasm-inline"].median },
         size: { value: size["pkce-wasm-inline"].total.gzip, twoFiles: size["pkce-wasm"].total.gzip },
       };
       targets.inline.startup.met = targets.inline.startup.value <= targets.inline.startup.limit;
@@ -549,11 +553,12 @@ async function main() {
       size,
       startup,
       startupSplit,
+      firstLogin,
       // Only for the libraries whose pages requested a .wasm; wasmRequests counts them.
       wasmSplit: Object.fromEntries(
         LIBS.filter((l) => wasmSplit[l].fetchMs.length).map((l) => [
           l,
-          { fetch: stats(wasmSplit[l].fetchMs), after: stats(wasmSplit[l].afterMs) },
+          { gap: stats(wasmSplit[l].gapMs), fetch: stats(wasmSplit[l].fetchMs), after: stats(wasmSplit[l].afterMs) },
         ]),
       ),
       wasmRequests: Object.fromEntries(LIBS.filter(ours).map((l) => [l, wasmSplit[l].fetchMs.length])),
@@ -604,7 +609,7 @@ function report(r) {
   const e = r.env;
   if (r.compare) compareLabel = r.compare.label;
   const builds = perBuild(r);
-  const head = ["Library", "Version", "Raw KB", "gzip -9 KB", "brotli q11 KB", "Start-up ms (min / median / max)", "Login starts/s (min / median / max)", "handleCallback ms (min / median / max)", "Flow"];
+  const head = ["Library", "Version", "Raw KB", "gzip -9 KB", "brotli q11 KB", "Start-up ms (min / median / max)", "First login ms (min / median / max)", "Login starts/s, repeated (min / median / max)", "handleCallback ms (min / median / max)", "Flow"];
   const rows = [head];
   for (const lib of r.libs) {
     const s = r.size[lib].total;
@@ -616,12 +621,13 @@ function report(r) {
       kb(s.gzip),
       kb(s.brotli),
       range(r.startup[lib], ms),
+      r.firstLogin ? `${range(r.firstLogin[lib], (v) => ms(v, 2))} ⁰` : "—",
       b ? `${range(b.login, rate)} ¹` : "—",
       b ? `${range(b.callback.instant, (v) => ms(v, 3))} ²` : "—",
       r.flow[lib].ok ? "ok" : "FAILED",
     ]);
   }
-  rows.push(["WebCrypto PKCE pair ³", "—", "—", "—", "—", "—", range(r.pkce.webcrypto, rate), "—", "—"]);
+  rows.push(["WebCrypto PKCE pair ³", "—", "—", "—", "—", "—", "—", range(r.pkce.webcrypto, rate), "—", "—"]);
 
   const pw = r.size["pkce-wasm"];
   const pi = r.size["pkce-wasm-inline"];
@@ -631,7 +637,12 @@ function report(r) {
   const wasmSplitOf = (l) => r.wasmSplit[l] ?? (l === "pkce-wasm" && r.wasmSplit.fetch ? r.wasmSplit : undefined);
   const splitNote = (l) => {
     const w = wasmSplitOf(l);
-    if (w) return ` (the .wasm request ${ms(w.fetch.median)} ms, then ${ms(w.after.median)} ms from its last byte to ready: compile, instantiate, constructor).`;
+    if (w) {
+      const gap = w.gap
+        ? `the .wasm requested ${ms(Math.abs(w.gap.median))} ms ${w.gap.median < 0 ? "before" : "after"} import() resolved, `
+        : "";
+      return ` (${gap}the request ${ms(w.fetch.median)} ms, then ${ms(w.after.median)} ms from its last byte to ready: compile, instantiate, constructor).`;
+    }
     if (r.size[l]?.embedded) {
       const n = r.wasmRequests?.[l];
       return ` (no .wasm request${n ? `: yet ${n} seen!` : ""}; the import fetches and evaluates the one file, base64 included).`;
@@ -662,7 +673,12 @@ function report(r) {
           splitNote(l),
     ),
     "",
-    `¹ Login start: \`await client.authorizeUrl()\` through the public API, one after another, the client configured with scope openid and an in-memory StorageLike (getItem/setItem/removeItem, emptied between batches; no key()/length, so nothing is swept): the verifier and its S256 challenge, state, nonce, the authorize URL, the transaction record saved. The module has no function for the PKCE pair alone. ${builds["pkce-wasm"].login.n} batches of ~${PKCE_BATCH_MS} ms in one page, interleaved with the baseline${r.compare ? ` and with the login start of ${label(cmp)}, loaded in the same page as a second module` : ""}.`,
+    ...(r.firstLogin
+      ? [
+          `⁰ First login: in each start-up page, ${SETTLE_MS} ms after ready, the library's login call (bench/entries/; \`client.login()\` with sessionStorage for pkce-wasm) timed to the navigation it asks for, which the Navigation API's \`navigate\` event catches and cancels: the random values, the S256 hash, the storage write and the authorize URL, once, as a user's click does it — the compilation of the code on that path included, since it runs for the first time.`,
+        ]
+      : []),
+    `¹ Login start, repeated: \`await client.authorizeUrl()\` through the public API, one after another, the client configured with scope openid and an in-memory StorageLike (getItem/setItem/removeItem, emptied between batches; no key()/length, so nothing is swept): the verifier and its S256 challenge, state, nonce, the authorize URL, the transaction record saved. The module has no function for the PKCE pair alone. ${builds["pkce-wasm"].login.n} batches of ~${PKCE_BATCH_MS} ms in one page, interleaved with the baseline${r.compare ? ` and with the login start of ${label(cmp)}, loaded in the same page as a second module` : ""}.`,
     ...Object.entries(builds).map(
       ([l, { callback: c }], i) =>
         (i === 0
@@ -679,14 +695,20 @@ function report(r) {
     "",
     `- Size ≤ 16 KB gzip (pkce-wasm, two files: wasm + glue + wrapper): ${kb(t.size.value)} KB — ${verdict(t.size)}${t.size.met ? "" : ` by ${kb(t.size.value - t.size.limit)} KB (${((t.size.value / t.size.limit - 1) * 100).toFixed(0)} %)`}.`,
     `- Start-up (pkce-wasm) no slower than the median anchor (${ms(t.startup.limit)} ms, over the ${r.libs.filter((l) => !ours(l)).length} anchors): ${ms(t.startup.value)} ms — ${verdict(t.startup)}${t.startup.met ? "" : ` by ${ms(t.startup.value - t.startup.limit)} ms`}.`,
-    `- PKCE pair ≥ 10× the WebCrypto baseline: the module has no pair function to time; a login start, which makes the pair and more, runs at ${t.pkce.value.toFixed(1)}× the baseline — ${t.pkce.met ? "met a fortiori" : "open (below 10×, and the pair alone is not measured)"}.`,
+    ...(t.login
+      ? [
+          `- Login start < 1 ms (pkce-wasm, the first login in a fresh page, ⁰): ${ms(t.login.value, 2)} ms median — ${verdict(t.login)}${t.login.met ? "" : ` by ${ms(t.login.value - t.login.limit, 2)} ms`}; repeated in one page (¹) ${(1000 / perBuild(r)["pkce-wasm"].login.median).toFixed(3)} ms each. (One login needs one PKCE pair: the WebCrypto pair rate is information, no longer a target.)`,
+        ]
+      : []),
     `- handleCallback < 1 ms: ${ms(t.callback.value, 3)} ms median — ${verdict(t.callback)}.`,
   ];
   if (t.inline) {
     const s = t.inline.startup;
     const z = t.inline.size;
     lines.push(
-      `- (For information; the targets above are about the default two-file pkce-wasm.) pkce-wasm/inline: start-up ${ms(s.value)} ms against the same median anchor (${ms(s.limit)} ms) — ${s.met ? `met, ${ms(s.limit - s.value)} ms under` : `missed by ${ms(s.value - s.limit)} ms`}; size ${kb(z.value)} KB gzip in one file, ${kb(z.value - z.twoFiles)} KB more than the two files${z.value <= 16 * 1024 ? " (within 16 KB)" : ` (${kb(z.value - 16 * 1024)} KB over 16 KB)`}.`,
+      s.fastest
+        ? `- Start-up (pkce-wasm/inline) no slower than the fastest anchor (${label(s.fastest)}, ${ms(s.limit)} ms): ${ms(s.value)} ms — ${verdict(s)}${s.met ? "" : ` by ${ms(s.value - s.limit)} ms`}. Its size, for information: ${kb(z.value)} KB gzip in one file, ${kb(z.value - z.twoFiles)} KB more than the two files.`
+        : `- (For information) pkce-wasm/inline: start-up ${ms(s.value)} ms against the median anchor (${ms(s.limit)} ms) — ${s.met ? `met, ${ms(s.limit - s.value)} ms under` : `missed by ${ms(s.value - s.limit)} ms`}; size ${kb(z.value)} KB gzip in one file, ${kb(z.value - z.twoFiles)} KB more than the two files.`,
     );
   }
   if (r.compare) lines.push("", ...beforeAfter(r, builds));
@@ -702,9 +724,11 @@ function beforeAfter(r, builds) {
   const size = (l) => r.size[l].total.gzip / 1024;
   add("gzip KB, two files", size(cmp), size("pkce-wasm"), (v) => v.toFixed(1), "");
   add("Start-up ms, two files", r.startup[cmp].median, r.startup["pkce-wasm"].median, ms, "");
+  if (r.firstLogin) add("First login ms, two files", r.firstLogin[cmp].median, r.firstLogin["pkce-wasm"].median, (v) => ms(v, 2), "");
   if (r.startup["pkce-wasm-inline" + COMPARE]) {
     add("gzip KB, inline", size("pkce-wasm-inline" + COMPARE), size("pkce-wasm-inline"), (v) => v.toFixed(1), "");
     add("Start-up ms, inline", r.startup["pkce-wasm-inline" + COMPARE].median, r.startup["pkce-wasm-inline"].median, ms, "");
+    if (r.firstLogin) add("First login ms, inline", r.firstLogin["pkce-wasm-inline" + COMPARE].median, r.firstLogin["pkce-wasm-inline"].median, (v) => ms(v, 2), "");
   }
   const [b, n] = [builds[cmp], builds["pkce-wasm"]];
   add("Login starts/s", b.login.median, n.login.median, rate, "");
