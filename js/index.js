@@ -30,9 +30,9 @@ queueMicrotask(() => {
 });
 
 function load(input) {
-  if (input !== undefined) return initWasm({ module_or_path: input });
   const early = compiling;
   compiling = null;
+  if (input !== undefined) return initWasm({ module_or_path: input });
   return early ? early.then((module) => initWasm({ module_or_path: module }), () => initWasm()) : initWasm();
 }
 
