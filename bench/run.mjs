@@ -11,7 +11,7 @@ import { copyFile, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { existsSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { basename, dirname, join, resolve } from "node:path";
 import os from "node:os";
 import * as esbuild from "esbuild";
@@ -257,6 +257,38 @@ const startupOnce = (browser, server, lib, hints = "") => resultOf(browser, serv
 // --hints: the start-up again, with the preload hints of docs/startup.md.
 const HINTS = process.argv.includes("--hints") || process.env.BENCH_HINTS === "1";
 const HINTS_PAGES = Number(process.env.BENCH_HINTS_PAGES ?? 15);
+
+// --local: the start-up again with every file read from disk (file://), as a
+// hybrid app's WebView reads its assets, in a second Chromium allowed to read
+// files from files. The bundles are those of this run (out/bundles/).
+const LOCAL = process.argv.includes("--local") || process.env.BENCH_LOCAL === "1";
+const LOCAL_PAGES = Number(process.env.BENCH_LOCAL_PAGES ?? 15);
+
+async function startupFromDisk(libs) {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, "--allow-file-access-from-files"] });
+  const page = pathToFileURL(join(BENCH, "pages/local.html")).href;
+  const samples = Object.fromEntries(libs.map((l) => [l, { ms: [], importMs: [], readyMs: [] }]));
+  try {
+    for (let i = 0; i < LOCAL_PAGES; i++) {
+      for (let j = 0; j < libs.length; j++) {
+        const lib = libs[(i + j) % libs.length];
+        const { context, page: p } = await freshPage(browser);
+        try {
+          await p.goto(`${page}?lib=${lib}${isCompare(lib) ? "&compare=1" : ""}`);
+          const r = await poll(p, () => window.__result);
+          if (r.error) throw new Error(`${lib} from disk: ${r.error}`);
+          for (const k in samples[lib]) samples[lib][k].push(r[k]);
+        } finally {
+          await context.close();
+          await sleep(100);
+        }
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return Object.fromEntries(libs.map((l) => [l, Object.fromEntries(Object.entries(samples[l]).map(([k, v]) => [k, stats(v)]))]));
+}
 
 async function inPage(browser, server, path, run, arg) {
   const { context, page, errors } = await freshPage(browser);
@@ -613,6 +645,10 @@ async function main() {
     await browser.close().catch(() => {});
     await server.close();
   }
+  if (LOCAL) {
+    results.local = await startupFromDisk(results.libs);
+    process.stderr.write("start-up from disk done\n");
+  }
 
   const md = report(results);
   await writeFile(join(OUT, "results.json"), JSON.stringify(results, null, 2) + "\n");
@@ -758,6 +794,19 @@ function report(r) {
       table([
         ["Library", "Start-up ms (min / median / max)", "import ms (median)", "ready step ms (median)"],
         ...r.libs.map((l) => [ours(l) ? `**${label(l)}**` : label(l), range(r.hinted[l].ms, ms), ms(r.hinted[l].importMs.median), ms(r.hinted[l].readyMs.median) + (r.hinted[l].wasmRequests ? ` (.wasm requested in ${r.hinted[l].wasmRequests} pages: preload not taken)` : "")]),
+      ]),
+    );
+  }
+  if (r.local) {
+    lines.push(
+      "",
+      "## Start-up from disk (--local; a hybrid app's case)",
+      "",
+      `The start-up pages with the page and the bundles read from disk (\`file://\`, pages/local.html), as a Capacitor or Cordova WebView reads its local assets: no server and no network stack, ${r.local[r.libs[0]].ms.n} fresh contexts per library, in a Chromium allowed to read files from files. Not cross-origin isolated: the timer has 0.1 ms steps.`,
+      "",
+      table([
+        ["Library", "Start-up ms (min / median / max)", "import ms (median)", "ready step ms (median)"],
+        ...r.libs.map((l) => [ours(l) ? `**${label(l)}**` : label(l), range(r.local[l].ms, ms), ms(r.local[l].importMs.median), ms(r.local[l].readyMs.median)]),
       ]),
     );
   }
