@@ -2,13 +2,39 @@
 // (src/client.rs); this file only loads the module once and refuses to hand
 // the class out before that. Works unbundled (<script type="module">,
 // Cordova) and from bundlers: the glue finds the .wasm through import.meta.url.
-import initWasm, { PkceClient as Client } from "../pkg/pkce_wasm.js";
+import initWasm, { PkceClient as Client, compileDefault } from "../pkg/pkce_wasm.js";
 import { PkceError } from "./error.js";
 
 export { PkceError };
 
 let ready = null;
 let initialised = false;
+let compiling = null;
+
+// The .wasm is requested and compiled (streaming, off the main thread) as soon
+// as this module has been evaluated, not when init() is first called: the
+// request is the longest step of start-up and nothing in it depends on the
+// app. Deferred by one microtask so that what is evaluated along with this
+// module can claim the start first: an app module that calls init(input) at
+// its top level (its .wasm is elsewhere), or the inline entry (its module is
+// embedded); then nothing is requested here. A failure is not reported from
+// here: init() then takes the glue's own path, which reports it.
+queueMicrotask(() => {
+  if (ready || typeof fetch !== "function" || typeof WebAssembly?.compileStreaming !== "function") return;
+  try {
+    compiling = compileDefault();
+    compiling.catch(() => {});
+  } catch {
+    compiling = null;
+  }
+});
+
+function load(input) {
+  const early = compiling;
+  compiling = null;
+  if (input !== undefined) return initWasm({ module_or_path: input });
+  return early ? early.then((module) => initWasm({ module_or_path: module }), () => initWasm()) : initWasm();
+}
 
 /**
  * Loads and instantiates the WebAssembly module once; later calls return the
@@ -16,7 +42,7 @@ let initialised = false;
  * needed when the .wasm file is not served next to pkg/pkce_wasm.js.
  */
 export default function init(input) {
-  ready ??= initWasm(input === undefined ? undefined : { module_or_path: input }).then(
+  ready ??= load(input).then(
     () => {
       initialised = true;
     },

@@ -1,7 +1,7 @@
 // The same API as the main entry, with the WebAssembly module inside this file
 // (base64) instead of next to it: one file to serve, nothing for a bundler or a
 // server to get right (no asset rule, no `application/wasm` type), and no
-// second request before the client is ready — at the cost of ~8 KB gzip more,
+// second request before the client is ready — at the cost of ~16 KB gzip more,
 // since base64 compresses worse than the binary. `import init, { PkceClient }
 // from "pkce-wasm/inline"`; everything else is as documented for "pkce-wasm".
 import initFrom from "./index.js";
@@ -42,3 +42,10 @@ export default function init() {
   });
   return ready;
 }
+
+// Started as soon as this entry is evaluated: the module is here, so there is
+// nothing to wait for, and the work is done before the app's own first
+// init() call instead of after it. Started here, it also keeps js/index.js
+// from requesting the .wasm file. A failure is left for that init() call,
+// which tries again and rejects.
+init().catch(() => {});

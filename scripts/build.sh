@@ -78,6 +78,21 @@ rm -f pkg/.gitignore
 node scripts/shorten-names.mjs "$wasm_opt" pkg/pkce_wasm_bg.wasm pkg/pkce_wasm.js
 rm -f pkg/pkce_wasm_bg.wasm.d.ts
 
+# One function added to the glue for js/index.js, which starts the module's
+# request and its streaming compilation as soon as the entry is evaluated
+# instead of when init() is first called. It sits here because the URL must be
+# the glue's own `new URL("pkce_wasm_bg.wasm", import.meta.url)`: bundlers
+# rewrite that pattern to wherever they put the asset, and in a bundle without
+# asset handling (the .wasm copied next to it) a path written relative to
+# js/index.js would point elsewhere.
+cat >> pkg/pkce_wasm.js <<'GLUE'
+
+/** Fetches and compiles the module from where `init()` would look for it. */
+export function compileDefault() {
+  return WebAssembly.compileStreaming(fetch(new URL("pkce_wasm_bg.wasm", import.meta.url)));
+}
+GLUE
+
 # The generated glue repeats every Rust doc comment as JSDoc; shipped as is it
 # would be most of the JS. Minified in place: it is generated code either way.
 "$esbuild" pkg/pkce_wasm.js --minify --format=esm --log-level=warning --outfile=pkg/pkce_wasm.min.js

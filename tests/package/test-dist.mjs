@@ -179,7 +179,13 @@ test("a plain <script type=module> page logs in with the installed package", asy
     fromPackage.every((p) => p.startsWith("/node_modules/pkce-wasm/")),
     `requests outside the package: ${fromPackage.join(", ")}`,
   );
-  assert.ok(requested.includes("/node_modules/pkce-wasm/pkg/pkce_wasm_bg.wasm"), `the .wasm was not loaded: ${requested}`);
+  // Requested once: js/index.js starts the request when evaluated, and the
+  // page's own init() takes it over instead of asking again.
+  assert.deepEqual(
+    requested.filter((p) => p.endsWith(".wasm")),
+    ["/node_modules/pkce-wasm/pkg/pkce_wasm_bg.wasm"],
+    "the .wasm requests",
+  );
   assert.equal(wasmType, "application/wasm", "Content-Type of the .wasm");
   assert.deepEqual(failed, [], "failed requests");
   assert.deepEqual(consoleErrors, [], "console errors");
@@ -188,8 +194,8 @@ test("a plain <script type=module> page logs in with the installed package", asy
 // The page script of index.html importing `specifier` instead of the
 // relative path, bundled by esbuild into <project>/<name>/bundle.js, next to a
 // page that loads only that bundle. Returns the folder.
-async function bundledPage(specifier, name) {
-  const html = await readFile(join(HERE, "index.html"), "utf8");
+async function bundledPage(specifier, name, edit = (script) => script) {
+  const html = edit(await readFile(join(HERE, "index.html"), "utf8"));
   const script = html
     .slice(html.indexOf('<script type="module">') + '<script type="module">'.length, html.lastIndexOf("</script>"))
     .replace('"./node_modules/pkce-wasm/js/index.js"', `"${specifier}"`);
@@ -249,6 +255,23 @@ test("an esbuild bundle importing \"pkce-wasm\" by name logs in", async (t) => {
   const { r, errors, requested } = await openPage(t, dist);
   assertLoggedIn(r, errors, "the bundled page");
   assert.ok(requested.includes("/pkce_wasm_bg.wasm"), `the .wasm was not loaded: ${requested}`);
+});
+
+// An app whose .wasm is not next to the glue passes its URL to init() at its
+// top level: the early request js/index.js makes when nothing claimed the
+// start by then must not go to the default location (a 404 in the console).
+test("init(url) at the app's top level: the .wasm comes from that URL only", async (t) => {
+  const moved = (html) => {
+    const edited = html.replace("await init();", 'await init("./assets/module.wasm");');
+    assert.notEqual(edited, html, "the page's first init() call");
+    return edited;
+  };
+  const dist = await bundledPage("pkce-wasm", "dist-moved", moved);
+  await run("mkdir", ["-p", join(dist, "assets")]);
+  await cp(join(project, "node_modules/pkce-wasm/pkg/pkce_wasm_bg.wasm"), join(dist, "assets/module.wasm"));
+  const { r, errors, requested } = await openPage(t, dist);
+  assertLoggedIn(r, errors, "the page with the .wasm elsewhere");
+  assert.deepEqual(requested.filter((p) => p.endsWith(".wasm")), ["/assets/module.wasm"], "the .wasm requests");
 });
 
 // "pkce-wasm/inline": the module travels inside the JS. The bundle is served
