@@ -16,8 +16,10 @@ import { dirname, join } from "node:path";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 // auth0-spa-js, the SDK of the provider most users start with, ships 63 KB
-// for the same flow; the budget keeps this package below it.
-const BUDGET_GZIP = Number(process.env.PKCE_SIZE_BUDGET ?? 60 * 1024);
+// for its flow, popup login and DPoP included. This package was 54.8 KB
+// before DPoP and PAR (+10.3 KB) and popup login (+3.9 KB); the budget
+// holds it where those left it, with room for fixes, not for features.
+const BUDGET_GZIP = Number(process.env.PKCE_SIZE_BUDGET ?? 72 * 1024);
 
 const files = [
   ["pkg/pkce_wasm_bg.wasm", "module"],
