@@ -187,7 +187,11 @@ impl PkceClient {
         #[wasm_bindgen(unchecked_param_type = "AuthorizeOptions")] options: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
-        spawn(async move { Ok(inner.authorize_url(&options).await?.into()) })
+        spawn(async move {
+            let url = inner.authorize_url(&options).await?;
+            inner.sweep();
+            Ok(url.into())
+        })
     }
 
     /// `authorizeUrl()`, then `location.assign()` (single-page apps).
@@ -206,6 +210,9 @@ impl PkceClient {
                 )
             })?;
             location.assign(&url)?;
+            // Old logins are swept once the navigation is under way: the
+            // click's time goes to the login itself.
+            inner.sweep();
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -503,10 +510,7 @@ impl Inner {
         let key = transaction::key(&tx.state);
         let mut record = Record::new(&self.cfg, tx.verifier, tx.nonce, app_state, now());
         record.dpop_nonce = dpop_key.as_ref().and(self.nonce(self.cfg.token_endpoint()));
-        let text: String = js_sys::JSON::stringify(&to_js(&record))
-            .map(String::from)
-            .unwrap_or_default();
-        self.sweep();
+        let text = record.to_json();
         // The login's DPoP key waits under its transaction for the callback,
         // which may run in a page loaded after this one.
         if let (Some(store), Some(k)) = (&store, &dpop_key) {

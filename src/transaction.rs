@@ -6,7 +6,6 @@
 use crate::config::Config;
 use crate::pkce::CodeVerifier;
 use crate::value;
-use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 pub const PREFIX: &str = "pkce-wasm.tx.";
@@ -24,28 +23,22 @@ pub fn key(state: &str) -> String {
     k
 }
 
-/// A stored transaction: written with serde-wasm-bindgen and
-/// `JSON.stringify`, read back with `JSON.parse` member by member.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+/// A stored transaction: written member by member and `JSON.stringify`, read
+/// back with `JSON.parse` member by member.
 pub struct Record {
     pub v: u32,
     verifier: String,
     pub client_id: String,
     pub redirect_uri: String,
     pub token_endpoint: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub issuer: Option<String>,
     /// Kept for ID token validation (OIDC Core §3.1.3.7 step 11).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub nonce: Option<String>,
     /// The app's state as JSON text, opaque to this library.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub app_state: Option<String>,
     /// The token endpoint's last DPoP nonce (RFC 9449 §8), when the PAR
     /// answer gave one: the callback page starts with it instead of paying
     /// a `use_dpop_nonce` round trip. Public, not a secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub dpop_nonce: Option<String>,
     pub created_at: f64,
 }
@@ -77,6 +70,33 @@ impl Record {
             dpop_nonce: None,
             created_at: now_ms.max(0.0).floor(),
         }
+    }
+
+    /// The record as JSON text. Written by hand, as it is read: the first
+    /// login of a page runs this, and serde's serializer (with its string
+    /// cache) would be compiled for it on the spot.
+    pub fn to_json(&self) -> String {
+        let o = js_sys::Object::new();
+        let text = |k: &str, v: &str| value::set(&o, k, &v.into());
+        value::set(&o, "v", &self.v.into());
+        text("verifier", &self.verifier);
+        text("clientId", &self.client_id);
+        text("redirectUri", &self.redirect_uri);
+        text("tokenEndpoint", &self.token_endpoint);
+        for (k, v) in [
+            ("issuer", &self.issuer),
+            ("nonce", &self.nonce),
+            ("appState", &self.app_state),
+            ("dpopNonce", &self.dpop_nonce),
+        ] {
+            if let Some(v) = v {
+                text(k, v);
+            }
+        }
+        value::set(&o, "createdAt", &self.created_at.into());
+        js_sys::JSON::stringify(&o)
+            .map(String::from)
+            .unwrap_or_default()
     }
 
     /// The record in a parsed JSON object; `None` when a member is missing
@@ -183,6 +203,36 @@ mod tests {
         ] {
             assert!(bad.into_checked().is_none());
         }
+    }
+
+    /// What is written is read back whole (browser only: JSON is the platform's).
+    #[cfg(target_arch = "wasm32")]
+    #[test]
+    fn written_and_read_back() {
+        let mut r = record();
+        r.nonce = Some("n".into());
+        r.app_state = Some(r#"{"a":"\"q\""}"#.into());
+        r.dpop_nonce = Some("dn".into());
+        let v = value::parse(&r.to_json()).unwrap();
+        let back = Record::read(&v).unwrap();
+        assert_eq!(
+            (&back.client_id, &back.redirect_uri, &back.token_endpoint),
+            (&r.client_id, &r.redirect_uri, &r.token_endpoint)
+        );
+        assert_eq!((back.v, back.created_at), (r.v, r.created_at));
+        assert_eq!(
+            (&back.issuer, &back.nonce, &back.app_state, &back.dpop_nonce),
+            (&r.issuer, &r.nonce, &r.app_state, &r.dpop_nonce)
+        );
+        assert_eq!(back.verifier, r.verifier);
+        // Absent members stay absent.
+        let bare = Record {
+            issuer: None,
+            ..record()
+        };
+        let v = value::parse(&bare.to_json()).unwrap();
+        assert!(value::get(&v, "issuer").is_undefined());
+        assert!(value::get(&v, "nonce").is_undefined());
     }
 
     #[test]
