@@ -1448,6 +1448,24 @@ export async function dpopRefusals(base) {
   const bound = recordingFetch(() => jsonResponse(200, { access_token: "at-d", token_type: "DPoP" }));
   const c5 = await client(base, run, { fetch: bound });
   await expectError(c5.handleCallback(callback(await c5.authorizeUrl()).href), "invalid_token_response", "DPoP token without dpop");
+  // A refused callback ends its login, key included.
+  const c6 = await client(base, run, { fetch: bound, dpop: true });
+  const denied = await c6.authorizeUrl();
+  const deniedKey = `${PREFIX}${param(denied, "state")}`;
+  assert(await idbGet(deniedKey), "the login's key before the callback");
+  await expectError(c6.handleCallback(callback(denied, { code: null, error: "access_denied" }).href), "authorization_error", "denied");
+  assertEq(await idbGet(deniedKey), undefined, "the key of a refused login");
+  // An expired login's key goes with it when the next login sweeps.
+  const stale = await c6.authorizeUrl();
+  const staleKey = `${PREFIX}${param(stale, "state")}`;
+  const record = JSON.parse(sessionStorage.getItem(staleKey));
+  sessionStorage.setItem(staleKey, JSON.stringify({ ...record, createdAt: Date.now() - 3_600_000 }));
+  const fresh2 = await c6.authorizeUrl();
+  await sleep(100); // the sweep removes keys in the background
+  assertEq(await idbGet(staleKey), undefined, "the key of a swept login");
+  assert(await idbGet(`${PREFIX}${param(fresh2, "state")}`), "the key of the live login");
+  assertEq(bound.calls.length, 1, "token requests for the refused and swept logins");
+  clearTx();
   assertNoTransactions("after the refusals");
   return { ok: true };
 }
