@@ -1294,10 +1294,16 @@ fn challenge(res: &web_sys::Response) -> String {
 /// signs (`htm`, `htu`).
 fn request_target(input: &JsValue, init: &JsValue) -> (String, String) {
     let request = input.is_instance_of::<JsRequest>();
-    let method = [init, input]
-        .into_iter()
-        .filter(|v| v.is_object() && (*v == init || request))
-        .find_map(|v| value::get(v, "method").as_string())
+    let method_of = |v: &JsValue| {
+        if v.is_object() {
+            value::get(v, "method").as_string()
+        } else {
+            None
+        }
+    };
+    // `init.method` wins over the Request's own, as it does in `fetch`.
+    let method = method_of(init)
+        .or_else(|| if request { method_of(input) } else { None })
         .unwrap_or_else(|| "GET".into())
         .to_ascii_uppercase();
     let url = if request {

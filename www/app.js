@@ -1079,14 +1079,9 @@ function loginPopup() {
   setStatus("Waiting for the popup: log in there (this page stays)…", "working");
   showTransactions();
   started.then(
-    async (t) => {
-      tokens = t;
+    (t) => {
       setStep(2, "done");
-      setStep(4, "done", renderTokens(tokens), await bindingNote(tokens));
-      showTransactions();
-      setApiButtons(true);
-      renderSession();
-      await callApi("token");
+      return loggedIn(t);
     },
     (err) => {
       showError(err, err?.code === "cancelled" || err?.code?.startsWith("popup_") ? 1 : 4);
@@ -1119,6 +1114,12 @@ async function handleCallback() {
     sessionStorage.removeItem(STEP1_KEY);
   }
   setStep(2, "done");
+  await loggedIn(tokens);
+}
+
+/** Step 4 and the session, then a first API call, after either kind of login. */
+async function loggedIn(t) {
+  tokens = t;
   setStep(4, "done", renderTokens(tokens), await bindingNote(tokens));
   showTransactions();
   setApiButtons(true);

@@ -34,48 +34,61 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 import { MIME, packageFileMatcher as shippedMatcher } from "../../dev/static.mjs";
 
 /**
- * The test page's server. `resourceRequests` records calls to the two
- * resources: /always-401 (Bearer invalid_token, every time) and
- * /insufficient-scope (403 Bearer insufficient_scope).
+ * A page server of a test suite: `pages/index.html` at / and at /callback,
+ * the package as published under /node_modules/pkce-wasm/ (only the files
+ * package.json "files" ships), anything else from `pages`. `route(req, res,
+ * path)` answers first when it returns true. No caching, no Referer (the
+ * callback URL carries the code).
  */
-export async function startPageServer({ host = HOST } = {}) {
+export async function servePages({ pages, host = HOST, route = () => false }) {
   const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
   const shipped = shippedMatcher(pkg.files ?? []);
-  const resourceRequests = [];
   const server = createServer(async (req, res) => {
     try {
       res.setHeader("Cache-Control", "no-store");
       res.setHeader("Referrer-Policy", "no-referrer");
       const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
-      if (path === "/always-401" || path === "/insufficient-scope") {
-        resourceRequests.push({ path, authorization: req.headers.authorization ?? null });
-        if (path === "/always-401") {
-          res.setHeader("WWW-Authenticate", 'Bearer realm="test", error="invalid_token"');
-          return send(res, 401, MIME[".json"], '{"error":"invalid_token"}');
-        }
-        res.setHeader("WWW-Authenticate", 'Bearer realm="test", error="insufficient_scope", scope="admin"');
-        return send(res, 403, MIME[".json"], '{"error":"insufficient_scope"}');
-      }
+      if (await route(req, res, path)) return;
       if (req.method !== "GET") return send(res, 405, "text/plain", "method not allowed");
-      if (path === "/" || path === CALLBACK_PATH) return sendFile(res, PAGES, "index.html");
+      if (path === "/" || path === CALLBACK_PATH) return sendFile(res, pages, "index.html");
       if (path.startsWith(PACKAGE_PREFIX)) {
         const rel = path.slice(PACKAGE_PREFIX.length);
         return shipped(rel) ? sendFile(res, ROOT, rel) : send(res, 404, "text/plain", "not found");
       }
-      return sendFile(res, PAGES, path.slice(1));
+      return sendFile(res, pages, path.slice(1));
     } catch (err) {
       if (!res.headersSent) send(res, 500, "text/plain", `internal error: ${err.message}`);
     }
   });
   await listen(server, 0, host);
   const origin = `http://${host}:${server.address().port}`;
-  return {
-    origin,
-    url: `${origin}/`,
-    callbackUrl: `${origin}${CALLBACK_PATH}`,
-    resourceRequests,
-    close: () => closeServer(server),
-  };
+  return { origin, url: `${origin}/`, callbackUrl: `${origin}${CALLBACK_PATH}`, close: () => closeServer(server) };
+}
+
+/**
+ * The test page's server. `resourceRequests` records calls to the two
+ * resources: /always-401 (Bearer invalid_token, every time) and
+ * /insufficient-scope (403 Bearer insufficient_scope).
+ */
+export async function startPageServer({ host = HOST } = {}) {
+  const resourceRequests = [];
+  const pages = await servePages({
+    pages: PAGES,
+    host,
+    route(req, res, path) {
+      if (path !== "/always-401" && path !== "/insufficient-scope") return false;
+      resourceRequests.push({ path, authorization: req.headers.authorization ?? null });
+      if (path === "/always-401") {
+        res.setHeader("WWW-Authenticate", 'Bearer realm="test", error="invalid_token"');
+        send(res, 401, MIME[".json"], '{"error":"invalid_token"}');
+      } else {
+        res.setHeader("WWW-Authenticate", 'Bearer realm="test", error="insufficient_scope", scope="admin"');
+        send(res, 403, MIME[".json"], '{"error":"insufficient_scope"}');
+      }
+      return true;
+    },
+  });
+  return { ...pages, resourceRequests };
 }
 
 /** Serves file `rel` under `base` (404 outside it or when missing). */

@@ -5,14 +5,13 @@
 // protected API (dev/api.mjs), all on 127.0.0.1.
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { createServer } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startApi } from "../../dev/api.mjs";
-import { closeServer, listen, NATIVE_CLIENT_ID, SPA_CLIENT_ID, startProvider } from "../../dev/provider.mjs";
+import { NATIVE_CLIENT_ID, SPA_CLIENT_ID, startProvider } from "../../dev/provider.mjs";
 import { API_AUDIENCE, HOST, NATIVE_REDIRECT_URI } from "../../dev/servers.mjs";
-import { MIME, packageFileMatcher } from "../../dev/static.mjs";
-import { send, sendFile } from "../oidc/helpers.mjs";
+import { MIME } from "../../dev/static.mjs";
+import { send, sendFile, servePages } from "../oidc/helpers.mjs";
 
 export { API_AUDIENCE, NATIVE_REDIRECT_URI };
 
@@ -111,43 +110,26 @@ export function substitute(code, values) {
  * files package.json "files" ships) and the Capacitor packages as installed.
  */
 export async function startPageServer({ host = HOST } = {}) {
-  const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"));
-  const shipped = packageFileMatcher(pkg.files ?? []);
   let example = "throw new Error('no example set');\n";
-  const server = createServer(async (req, res) => {
-    try {
-      res.setHeader("Cache-Control", "no-store");
-      // The callback URL carries the code: it must not leave in a Referer.
-      res.setHeader("Referrer-Policy", "no-referrer");
-      if (req.method !== "GET") return send(res, 405, "text/plain", "method not allowed");
-      const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
-      if (path === "/" || path === CALLBACK_PATH) return sendFile(res, PAGES, "index.html");
-      if (path === "/example.js") return send(res, 200, MIME[".js"], example);
-      if (path.startsWith("/node_modules/pkce-wasm/")) {
-        const rel = path.slice("/node_modules/pkce-wasm/".length);
-        return shipped(rel) ? sendFile(res, ROOT, rel) : send(res, 404, "text/plain", "not found");
-      }
-      if (path.startsWith("/node_modules/@capacitor/")) {
-        const rel = path.slice(1);
-        // Capacitor plugins import './web' without an extension (bundlers add it).
-        if (!existsSync(join(ROOT, rel)) && existsSync(join(ROOT, `${rel}.js`))) return sendFile(res, ROOT, `${rel}.js`);
-        return sendFile(res, ROOT, rel);
-      }
-      return sendFile(res, PAGES, path.slice(1));
-    } catch (err) {
-      if (!res.headersSent) send(res, 500, "text/plain", `internal error: ${err.message}`);
-    }
+  const pages = await servePages({
+    pages: PAGES,
+    host,
+    route(req, res, path) {
+      if (req.method !== "GET") return false;
+      if (path === "/example.js") return send(res, 200, MIME[".js"], example), true;
+      if (!path.startsWith("/node_modules/@capacitor/")) return false;
+      const rel = path.slice(1);
+      // Capacitor plugins import './web' without an extension (bundlers add it).
+      if (!existsSync(join(ROOT, rel)) && existsSync(join(ROOT, `${rel}.js`))) sendFile(res, ROOT, `${rel}.js`);
+      else sendFile(res, ROOT, rel);
+      return true;
+    },
   });
-  await listen(server, 0, host);
-  const origin = `http://${host}:${server.address().port}`;
   return {
-    origin,
-    url: `${origin}/`,
-    callbackUrl: `${origin}${CALLBACK_PATH}`,
+    ...pages,
     setExample(code) {
       example = code;
     },
-    close: () => closeServer(server),
   };
 }
 
