@@ -4,23 +4,24 @@
 // `discovery_error` and no client: nothing is stored and nothing navigates.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { launchBrowser, leftovers, newPage, openTestPage, SESSION_PREFIX, startPageServer, startTestOp, TX_PREFIX } from "./helpers.mjs";
+import {
+  leftovers,
+  SESSION_PREFIX,
+  startTestOpPage,
+  TX_PREFIX,
+} from "./helpers.mjs";
 
 describe("discovery against a test OP", { timeout: 120_000 }, () => {
+  let env;
   let pages;
   let op;
-  let browser;
   let page;
 
   before(async () => {
-    [pages, op, browser] = await Promise.all([startPageServer(), startTestOp(), launchBrowser()]);
-    page = await newPage(await browser.newContext());
-    await openTestPage(page, pages.url);
+    env = await startTestOpPage();
+    ({ pages, op, page } = env);
   });
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await Promise.allSettled([pages?.close(), op?.close()]);
-  });
+  after(() => env?.close());
   beforeEach(async () => {
     op.reset();
     await page.evaluate(() => {

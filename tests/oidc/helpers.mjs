@@ -91,6 +91,22 @@ export async function startPageServer({ host = HOST } = {}) {
   return { ...pages, resourceRequests };
 }
 
+/** The test page open in a browser, and a test OP: what the test-OP suites start from. */
+export async function startTestOpPage() {
+  const [pages, op, browser] = await Promise.all([startPageServer(), startTestOp(), launchBrowser()]);
+  const page = await newPage(await browser.newContext());
+  await openTestPage(page, pages.url);
+  return {
+    pages,
+    op,
+    page,
+    async close() {
+      await browser.close().catch(() => {});
+      await Promise.allSettled([pages.close(), op.close()]);
+    },
+  };
+}
+
 /** Serves file `rel` under `base` (404 outside it or when missing). */
 export async function sendFile(res, base, rel) {
   const full = normalize(join(base, rel));

@@ -8,32 +8,24 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import {
   expireSession,
-  launchBrowser,
   leftovers,
-  newPage,
-  openTestPage,
   SESSION_PREFIX,
   sleep,
-  startPageServer,
-  startTestOp,
+  startTestOpPage,
   testOpClientOptions,
 } from "./helpers.mjs";
 
 describe("ID token validation against a test OP", { timeout: 180_000 }, () => {
+  let env;
   let pages;
   let op;
-  let browser;
   let page;
 
   before(async () => {
-    [pages, op, browser] = await Promise.all([startPageServer(), startTestOp(), launchBrowser()]);
-    page = await newPage(await browser.newContext());
-    await openTestPage(page, pages.url);
+    env = await startTestOpPage();
+    ({ pages, op, page } = env);
   });
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await Promise.allSettled([pages?.close(), op?.close()]);
-  });
+  after(() => env?.close());
   beforeEach(async () => {
     op.reset();
     await page.evaluate(() => {

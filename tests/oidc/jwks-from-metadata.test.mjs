@@ -6,12 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import {
-  launchBrowser,
   leftovers,
-  newPage,
-  openTestPage,
-  startPageServer,
-  startTestOp,
+  startTestOpPage,
   testOpClientOptions,
 } from "./helpers.mjs";
 
@@ -19,20 +15,16 @@ const OIDC_PATH = "/.well-known/openid-configuration";
 const OAUTH_PATH = "/.well-known/oauth-authorization-server";
 
 describe("the JWKS found through the issuer's metadata", { timeout: 120_000 }, () => {
+  let env;
   let pages;
   let op;
-  let browser;
   let page;
 
   before(async () => {
-    [pages, op, browser] = await Promise.all([startPageServer(), startTestOp(), launchBrowser()]);
-    page = await newPage(await browser.newContext());
-    await openTestPage(page, pages.url);
+    env = await startTestOpPage();
+    ({ pages, op, page } = env);
   });
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await Promise.allSettled([pages?.close(), op?.close()]);
-  });
+  after(() => env?.close());
   beforeEach(async () => {
     op.reset();
     await page.evaluate(() => sessionStorage.clear());
