@@ -2,7 +2,9 @@
 // system browser (@capacitor/browser) and the result comes back as a deep link
 // (`com.example.app:/callback?…`, @capacitor/app's appUrlOpen), or as the
 // launch URL when the OS killed the app while the user was in the browser.
-import init, { PkceClient } from "pkce-wasm";
+// The inline entry: the module travels inside the JS, which the app reads from
+// its own files, so there is no second file to read and no .wasm asset rule.
+import init, { PkceClient } from "pkce-wasm/inline";
 import { capacitorHttpFetch, loginWithCapacitor, preferencesStorage, resumeCapacitorLogin } from "pkce-wasm/capacitor";
 import { Capacitor, CapacitorHttp } from "@capacitor/core";
 import { App } from "@capacitor/app";

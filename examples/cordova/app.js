@@ -3,7 +3,9 @@
 //   cordova-plugin-inappbrowser          fallback: the system browser (`_system` only)
 //   cordova-plugin-customurlscheme       the callback link, via window.handleOpenURL
 //   cordova-plugin-nativestorage         the pending transaction, durable across process death
-import init, { PkceClient } from "pkce-wasm";
+// The inline entry: the module travels inside the JS, which the app reads from
+// its own files, so there is no second file to read and no .wasm asset rule.
+import init, { PkceClient } from "pkce-wasm/inline";
 import {
   handleOpenURLSource,
   loginWithCordova,

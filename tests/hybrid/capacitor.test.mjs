@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { launchChromium } from "./support/device.mjs";
-import { REDIRECT_URI, startHybrid } from "./support/env.mjs";
+import { REDIRECT_URI, moduleRequests, startHybrid } from "./support/env.mjs";
 
 const TX_PREFIX = "pkce-wasm.tx.";
 
@@ -66,9 +66,10 @@ function tokenSummary(page) {
 
 describe("Capacitor adapter (simulated device, real provider)", () => {
   test("full login through the system browser and appUrlOpen, then an API call", async () => {
-    await withEnv({}, async ({ device, provider, api, origin }) => {
+    await withEnv({}, async ({ device, provider, api, origin, server }) => {
       const page = await device.launchApp();
       assert.equal(await appReady(page), "ready");
+      assert.deepEqual(moduleRequests(server), { inline: true, wasm: [] }, "the app loads the inline entry");
       assert.equal(await page.evaluate(() => window.Capacitor.getPlatform()), "android");
 
       await page.click("#login");

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { launchChromium } from "./support/device.mjs";
-import { REDIRECT_URI, startHybrid } from "./support/env.mjs";
+import { REDIRECT_URI, moduleRequests, startHybrid } from "./support/env.mjs";
 
 let chromium;
 before(async () => {
@@ -45,10 +45,11 @@ async function deepLinkListenersGone(page) {
 
 describe("Cordova adapter (simulated device, real provider)", () => {
   test("login with SafariViewController and handleOpenURL, then an API call", async () => {
-    await withEnv({}, async ({ device, provider, origin }) => {
+    await withEnv({}, async ({ device, provider, origin, server }) => {
       const page = await device.launchApp();
       const ready = await waitForState(page, ["ready", "error"]);
       assert.equal(ready.state, "ready", ready.text);
+      assert.deepEqual(moduleRequests(server), { inline: true, wasm: [] }, "the app loads the inline entry");
 
       await page.click("#login");
       const link = await device.userSignsIn("heidi");

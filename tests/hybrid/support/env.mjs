@@ -66,6 +66,19 @@ export async function startHybrid(chromium, { app, corsForApp = true, appConfig 
   }
 }
 
+/**
+ * The example apps take the client from `pkce-wasm/inline`: the module comes
+ * inside the JS, so the app's server is asked for the embedded copy and never
+ * for a `.wasm` file (one read of local files before the client is ready).
+ * @returns {{ inline: boolean, wasm: string[] }}
+ */
+export function moduleRequests(server) {
+  return {
+    inline: server.requests.some((r) => r.path === "/node_modules/pkce-wasm/pkg/pkce_wasm_inline.js"),
+    wasm: server.requests.filter((r) => r.path.endsWith(".wasm")).map((r) => r.path),
+  };
+}
+
 async function closeAll(items) {
   await Promise.allSettled([...items].reverse().map((s) => s.close()));
 }
