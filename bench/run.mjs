@@ -200,12 +200,8 @@ async function bundle(lib) {
 // - floor-one: a JS file the size of pkce-wasm/inline's bundle holding the
 //   same base64 text, ready once it is decoded: no compile, no instantiate.
 // Their login is a bare location.assign(); it is not reported.
-export const FLOORS = ["floor-two", "floor-one"];
+const FLOORS = ["floor-two", "floor-one"];
 const FLOOR_LABEL = { "floor-two": "floor: two files ⁴", "floor-one": "floor: one file ⁴" };
-const FLOOR_READY = {
-  "floor-two": "the .wasm's bytes arrived (fetch + arrayBuffer), nothing compiled",
-  "floor-one": "the base64 text decoded, nothing compiled",
-};
 
 async function writeFloors() {
   const dir = join(OUT, "bundles");
