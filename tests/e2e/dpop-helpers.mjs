@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import { calculateJwkThumbprint } from "jose";
 import { decodeProof } from "../../dev/provider.mjs";
+import { consent, openPage, startLoginAs, waitForOutcome } from "./helpers.mjs";
 
 /** Header and claims of a compact JWT (null when it is not one): the provider's own reader. */
 export const decodeJwt = (token) => (typeof token === "string" ? decodeProof(token) ?? null : null);
@@ -214,4 +215,22 @@ export async function runWithStub(page, { scenario, answers, options = {}, resou
     },
     { scenario, answers, options, resource },
   );
+}
+
+/**
+ * A login through the demo page opened with `?query` (e.g. "dpop=1&par=1"),
+ * as `user`, its traffic observed and settled. `onReady(page)` runs once the
+ * page is ready, before the login starts.
+ */
+export async function loginWithDemo(env, query, user, onReady = async () => {}) {
+  const { page, seen, context } = await openPage(env);
+  const traffic = observeTraffic(page, env.servers);
+  await page.goto(`${env.servers.pageUrl}?${query}`);
+  await page.waitForFunction(() => document.body?.dataset.state === "ready");
+  await onReady(page);
+  await startLoginAs(page, env.servers, user);
+  await consent(page);
+  const outcome = await waitForOutcome(page);
+  await traffic.settle();
+  return { page, seen, context, traffic, outcome };
 }

@@ -6,8 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
-import { consent, openPage, startEnvironment, startLoginAs, waitForOutcome } from "./helpers.mjs";
-import { accessTokenHash, decodeJwt, observeTraffic, proofOf, runWithStub, storedDpopKeys, thumbprint } from "./dpop-helpers.mjs";
+import { openPage, startEnvironment } from "./helpers.mjs";
+import { accessTokenHash, decodeJwt, loginWithDemo, proofOf, runWithStub, storedDpopKeys, thumbprint } from "./dpop-helpers.mjs";
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -38,17 +38,12 @@ describe("DPoP through the demo (nonce required at the token endpoint)", { timeo
   before(async () => {
     env = await startEnvironment({ dpopNonce: { provider: ["token"] } });
     servers = env.servers;
-    ({ page, seen } = await openPage(env));
-    traffic = observeTraffic(page, servers);
     tokenMark = servers.provider.tokenRequests.length;
-    await page.goto(`${servers.pageUrl}?dpop=1`);
-    await page.waitForFunction(() => document.body?.dataset.state === "ready");
-    assert.equal(await page.isChecked("#opt-dpop"), true);
-    await startLoginAs(page, servers, "dora");
-    await consent(page);
-    const outcome = await waitForOutcome(page);
+    let outcome;
+    ({ page, seen, traffic, outcome } = await loginWithDemo(env, "dpop=1", "dora", async (p) => {
+      assert.equal(await p.isChecked("#opt-dpop"), true);
+    }));
     assert.equal(outcome.state, "done", outcome.errorText ?? outcome.status);
-    await traffic.settle();
     dpopTokenResponse = seen.tokenResponses.find((r) => r?.access_token);
   });
   after(() => env?.close());
@@ -232,12 +227,7 @@ describe("the demo API checks DPoP proofs itself", { timeout: 120_000 }, () => {
   before(async () => {
     env = await startEnvironment();
     servers = env.servers;
-    const { page, seen } = await openPage(env);
-    await page.goto(`${servers.pageUrl}?dpop=1`);
-    await page.waitForFunction(() => document.body?.dataset.state === "ready");
-    await startLoginAs(page, servers, "erin");
-    await consent(page);
-    const outcome = await waitForOutcome(page);
+    const { seen, outcome } = await loginWithDemo(env, "dpop=1", "erin");
     assert.equal(outcome.state, "done", outcome.errorText ?? outcome.status);
     token = seen.tokenResponses.find((r) => r?.access_token).access_token;
     const pair = await generateKeyPair("ES256", { extractable: true });

@@ -4,22 +4,10 @@
 // nothing stored and go nowhere.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { consent, openPage, s256, startEnvironment, startLoginAs, waitForOutcome } from "./helpers.mjs";
-import { decodeJwt, observeTraffic, proofOf, runWithStub, storedDpopKeys, thumbprint } from "./dpop-helpers.mjs";
+import { openPage, s256, startEnvironment } from "./helpers.mjs";
+import { decodeJwt, loginWithDemo, proofOf, runWithStub, storedDpopKeys, thumbprint } from "./dpop-helpers.mjs";
 
 const PAR_URN = "urn:ietf:params:oauth:request_uri:";
-
-async function loginWithDemo(env, query, user) {
-  const { page, seen, context } = await openPage(env);
-  const traffic = observeTraffic(page, env.servers);
-  await page.goto(`${env.servers.pageUrl}?${query}`);
-  await page.waitForFunction(() => document.body?.dataset.state === "ready");
-  await startLoginAs(page, env.servers, user);
-  await consent(page);
-  const outcome = await waitForOutcome(page);
-  await traffic.settle();
-  return { page, seen, context, traffic, outcome };
-}
 
 describe("PAR through the demo", { timeout: 120_000 }, () => {
   let env;
