@@ -28,3 +28,31 @@ export function configFor(lib, origin) {
     insecure: true, // plain http on 127.0.0.1
   };
 }
+
+/**
+ * A StorageLike in memory, for the in-page bench pages (pkce.html,
+ * cold.html): their figures are the module's work, not sessionStorage's.
+ * Without key() and length the client has nothing to sweep, in every build
+ * alike; `map` lets a page empty it.
+ */
+export function memoryStorage() {
+  const map = new Map();
+  return {
+    map,
+    getItem: (k) => map.get(k) ?? null,
+    setItem: (k, v) => void map.set(k, v),
+    removeItem: (k) => void map.delete(k),
+  };
+}
+
+/** pkce-wasm's options in those pages: scope openid (a nonce too, as an OIDC login makes one). */
+export const benchClientOptions = (origin, storage) => ({
+  issuer: `${origin}/op/pkce-wasm`,
+  authorizationEndpoint: `${origin}/op/pkce-wasm/authorize`,
+  tokenEndpoint: `${origin}/op/pkce-wasm/token`,
+  jwksUri: `${origin}/op/pkce-wasm/jwks`,
+  clientId: "bench",
+  redirectUri: `${origin}/bench/flow/pkce-wasm`,
+  scope: "openid",
+  storage,
+});
